@@ -1,0 +1,34 @@
+"""Plain text in UTF-8, GB18030/GBK, Big5 or UTF-16 (with a BOM)."""
+from __future__ import annotations
+
+import codecs
+
+from charset_normalizer import from_bytes
+
+from ..errors import Errors, ExtractionError
+
+_BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+_CANDIDATES = ["utf-8", "gb18030", "big5", "utf-16"]
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _strict(data, encoding), encoding
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096]:
+        raise ExtractionError(Errors.E002, "binary data (NUL bytes) is not text")
+    best = from_bytes(data, cp_isolation=_CANDIDATES[1:3]).best()
+    if best is None or best.encoding is None:
+        raise ExtractionError(Errors.E002, "neither UTF-8, GB18030 nor Big5")
+    return _strict(data, best.encoding), best.encoding
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        raise ExtractionError(Errors.E002, f"not valid {encoding}: {e.reason} at byte {e.start}") from e

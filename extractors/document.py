@@ -1,0 +1,144 @@
+"""What the document is: type, fiscal year, department, region and its section tree."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .lexicon import Lexicon, Region, alternation
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+HEADING_FORMS = [
+    (1, re.compile(rf"^[ \t\u3000]*(第[{_CN_NUM}]+部分[^\n]*)$", re.M), 60),
+    (2, re.compile(rf"^[ \t\u3000]*([{_CN_NUM}]+[、.．][^\n]*)$", re.M), 40),
+    (3, re.compile(rf"^[ \t\u3000]*([（(][{_CN_NUM}]+[）)][^\n]*)$", re.M), 40),
+    (4, re.compile(r"^[ \t\u3000]*(\d{1,2}[、.．](?!\d)[^\n\d]*)$", re.M), 30),
+]
+YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?\s*(?:[^\s，。,]{0,20}?)(?:决算|预算|绩效)")
+YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=\s*年)")
+
+
+@dataclass
+class Section:
+    heading: str
+    level: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"heading": self.heading, "level": self.level, "start": self.start, "end": self.end}
+
+
+@dataclass
+class DocumentInfo:
+    doc_type: str = "unknown"
+    fiscal_year: int | None = None
+    department: str | None = None
+    region: dict = field(default_factory=lambda: {"province": None, "city": None, "county": None, "code": None})
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def phase(self) -> str:
+        return "budgeted" if self.doc_type == "budget" else "executed"
+
+
+class DocumentReader:
+    def __init__(self, lex: Lexicon) -> None:
+        self.lex = lex
+        docs = lex.documents
+        self.heading_words = re.compile(
+            rf"^[ \t\u3000]*((?:{alternation(docs['heading_words'])})[^\n]{{0,30}})$", re.M)
+        self.doc_types = [(d["type"], d["keywords"]) for d in docs["doc_types"]]
+        region_suffix = "省|市|县|区|州|旗|盟|自治州|自治县|自治区|特别行政区"
+        self.department = re.compile(
+            rf"((?:[\u4e00-\u9fff]{{1,10}}?(?:{region_suffix}))+[\u4e00-\u9fff]{{0,14}}?"
+            rf"(?:{alternation(docs['org_suffixes'])}))")
+        self.region_names = re.compile(alternation(lex.regions_by_name))
+
+    def read(self, text: str) -> DocumentInfo:
+        info = DocumentInfo()
+        info.sections = self.sections(text)
+        headings = [s.heading for s in info.sections]
+        info.doc_type = self.doc_type(text, headings)
+        info.fiscal_year = self.fiscal_year(text, headings)
+        info.department = self.department_name(text)
+        info.region = self.region(info.department, text)
+        return info
+
+    def sections(self, text: str) -> list[Section]:
+        found: dict[int, Section] = {}
+        for level, pattern, max_len in HEADING_FORMS:
+            for m in pattern.finditer(text):
+                heading = m.group(1).strip()
+                if len(heading) <= max_len and m.start(1) not in found:
+                    found[m.start(1)] = Section(heading, level, m.start(1), len(text))
+        for m in self.heading_words.finditer(text):
+            heading = m.group(1).strip()
+            if m.start(1) not in found and not re.search(r"[，,:：]", heading[:-1]):
+                found[m.start(1)] = Section(heading.rstrip("。"), 2, m.start(1), len(text))
+        ordered = sorted(found.values(), key=lambda s: s.start)
+        for i, sec in enumerate(ordered):
+            for nxt in ordered[i + 1:]:
+                if nxt.level <= sec.level:
+                    sec.end = nxt.start
+                    break
+        return ordered
+
+    def doc_type(self, text: str, headings: list[str]) -> str:
+        title = text.lstrip()[:80].split("\n", 1)[0]
+        for line in [title, *headings]:
+            for doc_type, keywords in self.doc_types:
+                if any(k in line for k in keywords):
+                    return doc_type
+        counts = {t: sum(text.count(k) for k in kws) for t, kws in self.doc_types}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else "unknown"
+
+    def fiscal_year(self, text: str, headings: list[str]) -> int | None:
+        for line in [text.lstrip()[:200], *headings]:
+            m = YEAR_TITLE.search(line)
+            if m:
+                return int(m.group(1))
+        years = Counter(int(y) for y in YEAR.findall(text))
+        return years.most_common(1)[0][0] if years else None
+
+    def department_name(self, text: str) -> str | None:
+        counts = Counter(m.group(1) for m in self.department.finditer(text))
+        if not counts:
+            return None
+        # a name that starts with a known region wins over one that does not
+        ranked = sorted(counts.items(), key=lambda kv: (self._starts_with_region(kv[0]), kv[1]), reverse=True)
+        return ranked[0][0]
+
+    def _starts_with_region(self, name: str) -> bool:
+        m = self.region_names.match(name)
+        return m is not None
+
+    def region(self, department: str | None, text: str) -> dict:
+        empty = {"province": None, "city": None, "county": None, "code": None}
+        if not department:
+            return empty
+        names = []
+        pos = 0
+        while True:
+            m = self.region_names.match(department, pos)
+            if not m:
+                break
+            names.append(m.group())
+            pos = m.end()
+        if not names:
+            return empty
+        candidates = self.lex.regions_by_name[names[-1]]
+        if len(candidates) > 1:
+            candidates = [r for r in candidates if r.province in text or (r.city and r.city in text)] or candidates
+        if len(candidates) != 1:
+            return {**empty, ("county" if candidates[0].level == "county" else candidates[0].level): names[-1]}
+        return self._region_dict(candidates[0])
+
+    @staticmethod
+    def _region_dict(r: Region) -> dict:
+        if r.level == "province":
+            return {"province": r.name, "city": None, "county": None, "code": r.code}
+        if r.level == "city":
+            return {"province": r.province, "city": r.name, "county": None, "code": r.code}
+        return {"province": r.province, "city": r.city or None, "county": r.name, "code": r.code}

@@ -1,0 +1,55 @@
+"""Every error the library reports, with a stable code (spaCy's ``Errors.E097`` style).
+
+The service maps each code to an RFC 9457 problem response; the CLI prints it on stderr.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    status: int
+    title: str
+
+
+class Errors:
+    E001 = ErrorCode("E001", 422, "The document is empty")
+    E002 = ErrorCode("E002", 422, "The bytes could not be decoded as text")
+    E003 = ErrorCode("E003", 415, "The document type is not supported")
+    E004 = ErrorCode("E004", 413, "The document is too large")
+    E005 = ErrorCode("E005", 400, "The request is malformed")
+    E006 = ErrorCode("E006", 422, "The file is corrupt or cannot be read")
+    E007 = ErrorCode("E007", 404, "Not found")
+    E008 = ErrorCode("E008", 503, "Extraction took too long")
+
+    @classmethod
+    def all(cls) -> list[ErrorCode]:
+        return [v for k, v in vars(cls).items() if k.startswith("E") and isinstance(v, ErrorCode)]
+
+
+class ExtractionError(Exception):
+    """A document the library cannot read. ``code`` is one of :class:`Errors`."""
+
+    def __init__(self, error: ErrorCode, detail: str = "") -> None:
+        super().__init__(f"{error.code}: {error.title}" + (f" — {detail}" if detail else ""))
+        self.error = error
+        self.detail = detail or error.title
+
+    @property
+    def code(self) -> str:
+        return self.error.code
+
+    @property
+    def status(self) -> int:
+        return self.error.status
+
+    def to_problem(self) -> dict:
+        return {
+            "type": f"https://fiscal-extract.dev/errors/{self.code}",
+            "title": self.error.title,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+        }

@@ -1,0 +1,413 @@
+"""Binds amounts to concepts through the grammar of the clause.
+
+A fact is a fiscal term, a run of filler words (为, 决算数为, 支出, 2021年 …) and an amount:
+``基本支出185.88万元``. After the amount come its attributes (占X% share, 完成预算X% rate).
+A change clause (与2020年相比 … 增加 … 上升 …) attaches to the figure it is about and never
+creates a new figure. All the words are data in ``lexicons/context.yaml``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .document import DocumentInfo
+from .lexicon import Lexicon, alternation
+from .quantities import Amount, QuantityFinder
+
+_SENTENCE_END = re.compile(r"[。!?;；\n]")
+_HARD_END = re.compile(r"[。!?\n]")
+_CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
+_YEAR_IN = re.compile(r"(20\d{2}|19\d{2})年")
+_UNIT_DECL = re.compile(r"(?:金额)?单位\s*[:：]?\s*(万元|千元|亿元|元)")
+
+
+@dataclass
+class Change:
+    amount: Decimal | None = None
+    rate: Decimal | None = None
+    direction: str | None = None
+    compared_year: int | None = None
+    compared_phase: str = "executed"
+    reason: str | None = None
+    evidence: tuple[int, int] | None = None
+
+
+@dataclass
+class Figure:
+    """A fact or a line item while it is being interpreted (working-copy offsets)."""
+
+    kind: str                     # fact | line_item
+    amount: Amount | None
+    value: Decimal
+    unit: str
+    start: int                    # evidence: term start … amount end
+    end: int
+    fiscal_year: int | None
+    phase: str
+    concept: str | None = None
+    share: Amount | None = None
+    completion: Amount | None = None
+    change: Change | None = None
+    unit_inferred: bool = False
+    line: dict = field(default_factory=dict)   # class/kind/item/codes for line items
+
+
+class Interpreter:
+    def __init__(self, lex: Lexicon, finder: QuantityFinder) -> None:
+        self.lex = lex
+        self.finder = finder
+        ctx = lex.context
+        self.filler = re.compile(rf"(?:{'|'.join(ctx['filler'])})*")
+        self.line_filler = re.compile(rf"(?:{'|'.join(ctx['filler'])}|\((?:类|款|项)\))*")
+        self.blocked_left = re.compile(rf"(?:{'|'.join(ctx['blocked_left'])})$")
+        self.nil_prefix = re.compile(rf"(?:{alternation(ctx['nil_prefix'])})$")
+        self.share = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['share_openers'])})(?=\d|百分之)")
+        self.completion = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['completion_openers'])})(?=\d|百分之)")
+        self.bare_pct = re.compile(r"[,，]\s*")
+        verbs = ctx["change_verbs"]
+        self.verb_dir = {v: d for d, vs in verbs.items() for v in vs}
+        prev = "|".join(ctx["compare_years"]["previous"])
+
+        def year(n):
+            return rf"(?:(?P<y{n}>\d{{4}})年度?|(?P<prev{n}>{prev}))"
+
+        def phase(n):
+            return rf"(?P<ph{n}>年初预算数?|调整预算数?|预算数?|决算数?)?"
+        self.compare = re.compile(
+            rf"(?:与{year(1)}?{phase(1)}(?:相比|比较|对比)|(?:比|较){year(2)}{phase(2)}"
+            rf"|(?:比|较)(?P<ph3>年初预算|预算)|同比)")
+        self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
+        self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
+        self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'][:-1])}))")
+        self.line_marker = re.compile(r"([\u4e00-\u9fff()]{1,40}?)\((类|款|项)\)")
+        self.code_row = re.compile(r"^\s*\|?\s*(2\d{2}(?:\d{2}){0,2})\s*\|\s*([^|\n]+?)\s*\|([^\n]*)$", re.M)
+
+    # ------------------------------------------------------------------ entry
+    def run(self, text: str, quantities: list[Amount], info: DocumentInfo):
+        self.text = text
+        self.info = info
+        self.qty_at = {q.start: q for q in quantities}
+        self.extra: list[Amount] = []          # bare numbers bound to a figure
+        self.used: set[int] = set()            # starts of amounts that belong to a figure
+        self.default_scale = self._default_scale(quantities)
+        self.unit_decls = [(m.start(), Decimal(self.lex.money_scales[m.group(1)]))
+                           for m in _UNIT_DECL.finditer(text)]
+        terms = self.lex.find_terms(text)
+        figures = self._line_items_from_markers()
+        taken = [(f.start, f.end) for f in figures]
+        figures += self._line_items_from_code_rows(taken)
+        taken = [(f.start, f.end) for f in figures]
+        figures += self._facts_and_classes(terms, taken)
+        figures.sort(key=lambda f: f.start)
+        self._changes(figures)
+        return figures, self.extra
+
+    # ------------------------------------------------------------------ helpers
+    def _default_scale(self, quantities: list[Amount]) -> Decimal:
+        scales = [q.scale for q in quantities if q.kind == "money"]
+        return max(set(scales), key=scales.count) if scales else Decimal(10000)
+
+    def _scale_at(self, pos: int) -> Decimal:
+        scale = None
+        for start, s in self.unit_decls:
+            if start < pos and pos - start < 4000:
+                scale = s
+        return scale or self.default_scale
+
+    def _amount_at(self, pos: int, unit: str) -> Amount | None:
+        q = self.qty_at.get(pos)
+        if q is not None:
+            if unit == "CNY" and q.kind == "money":
+                return q
+            if unit != "CNY" and q.kind == "count" and q.unit in ("人", "名"):
+                return q
+            return None
+        if unit != "CNY":
+            return None
+        m = self.finder.bare_number(self.text, pos)
+        if m is None:
+            return None
+        scale = self._scale_at(pos)
+        number = Decimal(m.group().replace(",", ""))
+        amount = Amount(m.group(), number * scale, "CNY", "money", scale, None, m.start(), m.end(),
+                        unit_inferred=True)
+        self.extra.append(amount)
+        return amount
+
+    def _clause_left(self, pos: int) -> str:
+        start = pos
+        while start > 0 and not _CLAUSE_START.match(self.text, start - 1) and pos - start < 40:
+            start -= 1
+        return self.text[start:pos]
+
+    def _sentence_bounds(self, pos: int) -> tuple[int, int]:
+        start = pos
+        while start > 0 and not _HARD_END.match(self.text, start - 1):
+            start -= 1
+        m = _HARD_END.search(self.text, pos)
+        return start, (m.end() if m else len(self.text))
+
+    def _year_phase(self, left: str, filler: str, pos: int) -> tuple[int | None, str]:
+        sent_start, _ = self._sentence_bounds(pos)
+        years = _YEAR_IN.findall(self.text[sent_start:pos])
+        year = int(years[-1]) if years else self.info.fiscal_year
+        phase = self.info.phase
+        words = left + filler
+        if "预算" in filler and "决算" not in filler:
+            phase = "budgeted"
+        elif "决算" in words:
+            phase = "executed"
+        return year, phase
+
+    def _attributes(self, fig: Figure, pos: int) -> None:
+        for _ in range(2):
+            for pattern, slot in ((self.share, "share"), (self.completion, "completion"),
+                                  (self.bare_pct, "share")):
+                m = pattern.match(self.text, pos)
+                if not m:
+                    continue
+                q = self.qty_at.get(m.end())
+                if q is None or q.kind != "percent" or getattr(fig, slot) is not None:
+                    continue
+                if pattern is self.bare_pct and not re.match(r"[,，;；。\n]|$", self.text[q.end:q.end + 1]):
+                    continue
+                setattr(fig, slot, q)
+                self.used.add(q.start)
+                fig.end = q.end
+                pos = q.end
+                break
+            else:
+                return
+
+    def _bind(self, term_start: int, term_end: int, unit: str, filler: re.Pattern) -> tuple[Amount | None, str]:
+        m = filler.match(self.text, term_end)
+        amount = self._amount_at(m.end(), unit)
+        return amount, m.group()
+
+    # ------------------------------------------------------------------ facts
+    def _facts_and_classes(self, terms, taken) -> list[Figure]:
+        figures = []
+        class_terms = [t for t in terms if t[2] == "class"]
+        for start, end, kind, ident in terms:
+            if any(s <= start < e for s, e in taken):
+                continue
+            left = self._clause_left(start)
+            if self.blocked_left.search(left):
+                continue
+            if kind == "concept":
+                fig = self._fact(start, end, ident, left)
+            else:
+                fig = self._class_item(start, end, ident, left, class_terms)
+            if fig is not None:
+                figures.append(fig)
+        return figures
+
+    def _fact(self, start: int, end: int, concept_id: str, left: str) -> Figure | None:
+        concept = self.lex.concepts[concept_id]
+        amount, filler = self._bind(start, end, concept.unit, self.filler)
+        year, phase = self._year_phase(left, filler, start)
+        if amount is None:
+            if concept.unit == "CNY" and self.nil_prefix.search(left) and not filler.strip(" ,，"):
+                nil_start = start - self.nil_prefix.search(left).end() + self.nil_prefix.search(left).start()
+                return Figure("fact", None, Decimal(0), "CNY", nil_start, end, year, phase, concept_id)
+            return None
+        self.used.add(amount.start)
+        fig = Figure("fact", amount, amount.value, concept.unit if concept.unit == "CNY" else amount.unit,
+                     start, amount.end, year, phase, concept_id, unit_inferred=amount.unit_inferred)
+        self._attributes(fig, amount.end)
+        return fig
+
+    def _class_item(self, start, end, code, left, class_terms) -> Figure | None:
+        row = self.lex.classification.by_code[code]
+        amount, filler = self._bind(start, end, "CNY", self.line_filler)
+        if amount is None:
+            return None
+        ambiguous = row.name in self.lex.documents.get("ambiguous_classes", ["其他支出"])
+        if ambiguous and "(类)" not in filler:
+            s, e = self._sentence_bounds(start)
+            if sum(1 for t in class_terms if s <= t[0] < e) < 2:
+                return None
+        year, phase = self._year_phase(left, filler, start)
+        self.used.add(amount.start)
+        fig = Figure("line_item", amount, amount.value, "CNY", start, amount.end, year, phase,
+                     unit_inferred=amount.unit_inferred,
+                     line={"level": "class", "class": row.name, "kind": None, "item": None,
+                           "function_code": row.code, "cofog": row.cofog, "code_source": "lexicon"})
+        self._attributes(fig, amount.end)
+        return fig
+
+    # ------------------------------------------------------------------ line items
+    def _line_items_from_markers(self) -> list[Figure]:
+        chains, current = [], []
+        for m in self.line_marker.finditer(self.text):
+            if current and m.start() != current[-1].end():
+                chains.append(current)
+                current = []
+            current.append(m)
+        if current:
+            chains.append(current)
+        figures = []
+        for chain in chains:
+            fig = self._chain_item(chain)
+            if fig is not None:
+                figures.append(fig)
+        return figures
+
+    def _chain_item(self, chain: list[re.Match]) -> Figure | None:
+        names = {"类": None, "款": None, "项": None}
+        starts = []
+        for m in chain:
+            level = {"类": "class", "款": "kind", "项": "item"}[m.group(2)]
+            raw = m.group(1)
+            cut = self.lex.classification.known_suffix(level, raw)
+            if cut > 0 and m is chain[0]:
+                raw = raw[cut:]
+            names[m.group(2)] = raw
+            starts.append(m.end() - len(raw) - 3)
+        amount, filler = self._bind(chain[-1].start(), chain[-1].end(), "CNY", self.line_filler)
+        if amount is None:
+            return None
+        start = starts[0]
+        year, phase = self._year_phase("", filler, start)
+        self.used.add(amount.start)
+        line = self._resolve(names["类"], names["款"], names["项"], start)
+        fig = Figure("line_item", amount, amount.value, "CNY", start, amount.end, year, phase,
+                     unit_inferred=amount.unit_inferred, line=line)
+        self._attributes(fig, amount.end)
+        return fig
+
+    def _resolve(self, cls_name, kind_name, item_name, pos) -> dict:
+        c = self.lex.classification
+        cls = c.lookup("class", cls_name) if cls_name else None
+        kind = c.lookup("kind", kind_name, cls.code if cls else None) if kind_name else None
+        if kind is None and kind_name and cls is None:
+            kind = c.lookup("kind", kind_name)
+        if cls is None and kind is not None:
+            cls = c.by_code.get(kind.parent or "")
+        item = c.lookup("item", item_name, kind.code) if (item_name and kind) else None
+        level = "item" if item_name else "kind" if kind_name else "class"
+        deepest = {"item": item, "kind": kind, "class": cls}[level]
+        return {
+            "level": level,
+            "class": cls.name if cls else cls_name,
+            "kind": kind.name if kind else kind_name,
+            "item": item.name if item else item_name,
+            "function_code": deepest.code if deepest else None,
+            "cofog": cls.cofog if cls else None,
+            "code_source": "lexicon" if deepest else None,
+        }
+
+    def _line_items_from_code_rows(self, taken) -> list[Figure]:
+        figures = []
+        c = self.lex.classification
+        for m in self.code_row.finditer(self.text):
+            code, name, rest = m.group(1), m.group(2).strip(), m.group(3)
+            if any(s <= m.start(1) < e for s, e in taken):
+                continue
+            cells = [x.strip() for x in rest.split("|")]
+            pos = m.start(3)
+            amount = None
+            for cell in cells:
+                idx = self.text.find(cell, pos) if cell else -1
+                if idx >= 0:
+                    amount = self._amount_at(idx, "CNY")
+                    pos = idx + len(cell)
+                if amount is not None or cell:
+                    break
+            if amount is None:
+                continue
+            self.used.add(amount.start)
+            level = {3: "class", 5: "kind", 7: "item"}[len(code)]
+            known = c.by_code.get(code)
+            cls = c.by_code.get(code[:3])
+            kind = c.by_code.get(code[:5]) if len(code) >= 5 else None
+            line = {"level": level,
+                    "class": cls.name if cls else (name if level == "class" else None),
+                    "kind": (kind.name if kind else (name if level == "kind" else None)) if len(code) >= 5 else None,
+                    "item": name if level == "item" else None,
+                    "function_code": code, "cofog": cls.cofog if cls else None,
+                    "code_source": "document", "name_in_lexicon": known.name if known else None}
+            year, phase = self._year_phase("", "", m.start())
+            figures.append(Figure("line_item", amount, amount.value, "CNY", m.start(1), amount.end,
+                                  year, phase, unit_inferred=amount.unit_inferred, line=line))
+        return figures
+
+    # ------------------------------------------------------------------ changes
+    def _changes(self, figures: list[Figure]) -> None:
+        for m in self.compare.finditer(self.text):
+            sent_start, sent_end = self._sentence_bounds(m.start())
+            change = self._read_change(m, sent_end)
+            if change is None:
+                continue
+            target = self._change_target(figures, m.start(), sent_start)
+            if target is not None and target.change is None:
+                target.change = change
+
+    def _read_change(self, m: re.Match, sent_end: int) -> Change | None:
+        year = m.group("y1") or m.group("y2")
+        prev = m.group("prev1") or m.group("prev2")
+        fiscal = self.info.fiscal_year
+        ph = m.group("ph1") or m.group("ph2") or m.group("ph3") or ""
+        change = Change()
+        if m.group("ph3") or (not year and not prev and "预算" in ph and m.group().startswith("与")):
+            change.compared_year = fiscal
+        else:
+            change.compared_year = int(year) if year else (fiscal - 1 if fiscal else None)
+        change.compared_phase = "budgeted" if "预算" in ph else ("executed" if "决算" in ph else self.info.phase)
+        end = min(sent_end, len(self.text))
+        pos = m.end()
+        for v in self.change_verb.finditer(self.text, pos, end):
+            direction = self.verb_dir[v.group("verb")]
+            if direction == "flat":
+                change.direction = "flat"
+                change.amount, change.rate = Decimal(0), Decimal(0)
+                change.evidence = (m.start(), v.end())
+                break
+            q = self.qty_at.get(self._skip_filler(v.end()))
+            if q is None:
+                continue
+            change.direction = change.direction or direction
+            if q.kind == "money" and change.amount is None:
+                change.amount = q.value
+            elif q.kind == "percent" and change.rate is None:
+                change.rate = q.value
+            self.used.add(q.start)
+            change.evidence = (m.start(), q.end)
+        for r in self.rate_word.finditer(self.text, pos, end):
+            q = self.qty_at.get(r.end())
+            if q is not None and q.kind == "percent" and change.rate is None:
+                change.rate = q.value
+                self.used.add(q.start)
+                change.evidence = (m.start(), q.end)
+        if change.direction is None:
+            return None
+        change.reason = self._reason(change.evidence[1])
+        return change
+
+    def _skip_filler(self, pos: int) -> int:
+        m = re.compile(r"(?:了|为|到|至|\s)*").match(self.text, pos)
+        return m.end()
+
+    def _reason(self, pos: int) -> str | None:
+        _, end = self._sentence_bounds(pos)
+        for candidate in (pos, end):
+            m = self.reason.match(self.text, candidate)
+            if m:
+                _, r_end = self._sentence_bounds(m.start("r"))
+                return (m.start("r"), r_end)
+        return None
+
+    def _change_target(self, figures: list[Figure], pos: int, sent_start: int) -> Figure | None:
+        before = [f for f in figures if f.start < pos]
+        same = [f for f in before if f.start >= sent_start]
+        if same:
+            return same[-1]
+        subject = [t for t in self.lex.find_terms(self.text[sent_start:pos]) if t[2] == "concept"]
+        if subject:
+            concept = subject[-1][3]
+            match = [f for f in before if f.concept == concept]
+            if match:
+                return match[-1]
+        near = [f for f in before if pos - f.end < 300]
+        return near[-1] if near else None

@@ -1,0 +1,75 @@
+"""A working copy of the text for matching, with a map back to the original offsets.
+
+Substitutions are one character for one character (full-width to half-width), so they keep
+offsets. Deletions (quotes, spaces and line breaks inside words and numbers) are recorded as
+breakpoints, and :meth:`NormText.span` maps a working-copy span back to the original text.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+# Full-width ASCII to half-width, except the Chinese comma (，), which stays a clause mark
+# so that the ASCII comma can only be a thousands separator.
+_FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F) if i != 0xFF0C}
+_FOLD.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20,
+              0xFE6A: ord("%"), 0x2014: ord("—"), 0x301C: ord("~"), 0xFF5E: ord("~")})
+
+_CJK = "\u4e00-\u9fff"
+_UNIT_START = "万亿元%千"
+_DELETE = re.compile(
+    "|".join([
+        r"[“”\"‘’「」『』\u200b\u200c\u200d\ufeff]",                  # quotes, zero-width marks
+        rf"(?<=[{_CJK}、])[ \t]*\r?\n?[ \t]*(?=[{_CJK}])",       # 支\n出, 江 苏 省
+        rf"(?<=[{_CJK}])[ \t]*\r?\n?[ \t]*(?=\d)",                     # 总计\n24,169.74
+        rf"(?<=[\d.])[ \t]+(?=[{_CJK}%])",                             # 2019 年, 10.06 %
+        rf"(?<=\d)[ \t]*\r?\n[ \t]*(?=[{_UNIT_START}])",               # 2214.39\n万元
+    ])
+)
+
+
+@dataclass
+class NormText:
+    original: str
+    text: str
+    _at: list[int]      # working-copy positions where deleted characters were
+    _shift: list[int]   # total characters deleted before each of those positions
+
+    def orig(self, i: int) -> int:
+        k = bisect_right(self._at, i) - 1
+        return i + (self._shift[k] if k >= 0 else 0)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original (start, end) of the working-copy span [start, end)."""
+        if end <= start:
+            o = self.orig(start)
+            return o, o
+        return self.orig(start), self.orig(end - 1) + 1
+
+    def norm_pos(self, orig_index: int) -> int:
+        """The working-copy position of an original offset (the next kept character)."""
+        lo, hi = 0, len(self.text)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.orig(mid) < orig_index:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+
+def normalize(text: str) -> NormText:
+    folded = text.translate(_FOLD)
+    pieces, at, shift = [], [], []
+    last = deleted = 0
+    for m in _DELETE.finditer(folded):
+        if m.start() == m.end():
+            continue
+        pieces.append(folded[last:m.start()])
+        deleted += m.end() - m.start()
+        at.append(m.start() - (deleted - (m.end() - m.start())))
+        shift.append(deleted)
+        last = m.end()
+    pieces.append(folded[last:])
+    return NormText(text, "".join(pieces), at, shift)

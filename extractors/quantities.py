@@ -1,0 +1,152 @@
+"""Every number with a unit: money, percentages, percentage points and counts.
+
+One compiled pattern finds the candidates; :func:`parse` turns each into an :class:`Amount`.
+Dates (2021年), outline numbers (1., （二）) and document numbers (川财建【2021】167#) carry no
+unit and so never match.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .lexicon import Lexicon, alternation, get_lexicon
+from .numerals import CN_CHARS, DAXIE, arabic, chinese, to_str
+
+AR = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
+CN = rf"(?:[零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖十拾][{CN_CHARS}]*)"
+INNER = r"(?:余|多)"
+RANGE_SEP = r"(?:-|~|—|至|到)"
+
+
+@dataclass(slots=True)
+class Amount:
+    """A quantity in the text: raw text, exact value, unit, scale and qualifier."""
+
+    text: str
+    value: Decimal
+    unit: str | None          # CNY, %, 人次, …
+    kind: str                 # money | percent | percentage_point | count | other
+    scale: Decimal            # yuan per stated unit (10000 for 万元); 1 for others
+    qualifier: str | None
+    start: int               # working-copy offsets until the result is built
+    end: int
+    value_max: Decimal | None = None
+    unit_inferred: bool = False
+
+    def to_dict(self) -> dict:
+        d = {"text": self.text, "kind": self.kind, "value": to_str(self.value), "unit": self.unit,
+             "qualifier": self.qualifier, "start": self.start, "end": self.end}
+        if self.value_max is not None:
+            d["value_max"] = to_str(self.value_max)
+        if self.unit_inferred:
+            d["unit_inferred"] = True
+        return d
+
+
+class QuantityFinder:
+    def __init__(self, lex: Lexicon) -> None:
+        self.lex = lex
+        q = lex.qualifier_forms
+        units = [*lex.money_scales, *lex.count_units, "个百分点", "%"]
+        mult = alternation(lex.multipliers)
+        self.pattern = re.compile(
+            rf"(?P<pre>{alternation(q['prefix'])})?"
+            rf"(?:百分之(?P<pcn>{CN})"
+            rf"|(?P<x1>\d+)万(?P<x2>\d)(?![\d.%])(?P<xunit>千元|元)?"
+            rf"|(?<![\d.A-Za-z])(?P<num>{AR}|{CN})(?:{RANGE_SEP}(?P<num2>{AR}|{CN}))?"
+            rf"(?P<in1>{INNER})?(?P<mult>{mult})?(?P<in2>{INNER})?(?P<unit>{alternation(units)}))"
+            rf"(?P<suf>{alternation(q['suffix'])})?"
+        )
+        self.not_quantities = re.compile(alternation(lex.units["not_quantities"]))
+        self.bare = re.compile(rf"(?<![\d.]){AR}(?![\d.%])")
+
+    def find(self, text: str) -> list[Amount]:
+        blocked = [m.span() for m in self.not_quantities.finditer(text)]
+        found = []
+        for m in self.pattern.finditer(text):
+            amount = self.parse(m, text)
+            if amount is None or any(s < amount.end and amount.start < e for s, e in blocked):
+                continue
+            found.append(amount)
+        return found
+
+    def parse(self, m: re.Match, text: str) -> Amount | None:
+        g = m.groupdict()
+        qualifier = None
+        if g["pre"]:
+            qualifier = self.lex.qualifier_forms["prefix"][g["pre"]]
+        start = m.start()
+        if m.start("x1" if g["x1"] else "pcn" if g["pcn"] else "num") > 0:
+            before = text[m.start("x1" if g["x1"] else "pcn" if g["pcn"] else "num") - 1]
+            if before == "第":
+                return None
+        if g["pcn"]:
+            return Amount(m.group(), chinese(g["pcn"]) / 100, "%", "percent", Decimal(1),
+                          self._suffix(g, qualifier), start, m.end())
+        if g["x1"]:
+            value = Decimal(g["x1"]) * 10000 + Decimal(g["x2"]) * 1000
+            kind, unit = ("money", "CNY") if g["xunit"] else ("other", None)
+            return Amount(m.group(), value, unit, kind, Decimal(1), qualifier, start, m.end())
+        return self._with_unit(m, g, qualifier, text)
+
+    def _suffix(self, g: dict, qualifier: str | None) -> str | None:
+        if g["suf"]:
+            return self.lex.qualifier_forms["suffix"][g["suf"]]
+        return qualifier
+
+    def _with_unit(self, m: re.Match, g: dict, qualifier: str | None, text: str) -> Amount | None:
+        num, unit = g["num"], g["unit"]
+        is_cn = not num[0].isdigit()
+        value = chinese(num) if is_cn else arabic(num)
+        value_max = None
+        if g["num2"]:
+            value_max = chinese(g["num2"]) if not g["num2"][0].isdigit() else arabic(g["num2"])
+        mult = self.lex.multipliers.get(g["mult"], Decimal(1)) if g["mult"] else Decimal(1)
+        inner = g["in1"] or g["in2"]
+        if inner:
+            qualifier = "more_than"
+        qualifier = self._suffix(g, qualifier)
+        if unit == "%" or unit == "个百分点":
+            if g["mult"] or inner:
+                return None
+            kind = "percent" if unit == "%" else "percentage_point"
+            scale = Decimal(1)
+            value = value / 100 if unit == "%" else value
+            value_max = (value_max / 100 if unit == "%" else value_max) if value_max is not None else None
+            return Amount(m.group(), value, "%" if unit == "%" else "个百分点", kind, scale,
+                          qualifier, m.start(), m.end(), value_max)
+        if unit in self.lex.money_scales:
+            scale = mult * self.lex.money_scales[unit]
+            return Amount(m.group(), value * scale, "CNY", "money", scale, qualifier,
+                          m.start(), m.end(), value_max * scale if value_max is not None else None)
+        count_unit, discrete = self.lex.count_units[unit]
+        if discrete and mult == 1 and value != value.to_integral_value():
+            return None
+        if is_cn and mult == 1 and (value < 2 and not (set(num) & DAXIE)):
+            return None
+        if is_cn and m.start() > 0 and text[m.start() - 1] in "“\"‘「":
+            return None
+        return Amount(m.group(), value * mult, count_unit, "count", mult, qualifier,
+                      m.start(), m.end(), value_max * mult if value_max is not None else None)
+
+    def bare_number(self, text: str, pos: int) -> re.Match | None:
+        """A number with no unit at ``pos`` (决算数为270，): the caller decides its unit."""
+        m = self.bare.match(text, pos)
+        if m is None:
+            return None
+        nxt = text[m.end():m.end() + 1]
+        if nxt and ("\u4e00" <= nxt <= "\u9fff") and nxt not in "占完比较与主":
+            return None
+        return m
+
+
+@functools.lru_cache(maxsize=1)
+def get_finder() -> QuantityFinder:
+    return QuantityFinder(get_lexicon())
+
+
+def find_quantities(text: str) -> list[Amount]:
+    """Every quantity in ``text`` (offsets into ``text``)."""
+    return get_finder().find(text)

@@ -1,0 +1,1 @@
+"""The HTTP service, the web page and the CLI around :mod:`extractors`."""

@@ -1,0 +1,87 @@
+"""``fiscal-extract``: extract, serve and eval from the command line (same JSON as the API)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import orjson
+
+from extractors import ExtractionError, extract
+
+
+def _dump(obj, pretty: bool) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_INDENT_2 if pretty else 0)
+
+
+def cmd_extract(args) -> int:
+    status = 0
+    for name in args.files:
+        try:
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            out = extract(data, Path(name).name if name != "-" else None, tokens=args.tokens).to_dict(
+                include_text=not args.no_text)
+        except ExtractionError as e:
+            status = 1
+            problem = {**e.to_problem(), "file": name}
+            sys.stderr.write(f"{name}: {e.code} {e.detail}\n")
+            if args.jsonl:
+                sys.stdout.buffer.write(_dump({"error": problem}, False) + b"\n")
+            continue
+        except OSError as e:
+            status = 1
+            sys.stderr.write(f"{name}: E007 {e.strerror}\n")
+            if args.jsonl:
+                sys.stdout.buffer.write(_dump({"error": {"code": "E007", "detail": str(e), "file": name}}, False) + b"\n")
+            continue
+        sys.stdout.buffer.write(_dump(out, not args.jsonl) + b"\n")
+        sys.stdout.flush()
+    return status
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+    uvicorn.run("service.app:app", host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from extractors.evaluate import evaluate_dir, format_report
+    reports = evaluate_dir(Path(args.directory))
+    if not reports:
+        sys.stderr.write(f"no *.gold.json in {args.directory}\n")
+        return 2
+    print(format_report(reports, verbose=args.verbose))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .settings import get_settings
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="fiscal-extract", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("extract", help="print the v1 JSON of each file ('-' reads stdin)")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--jsonl", action="store_true", help="one document per line, in the order given")
+    p.add_argument("--tokens", action="store_true", help="add the jieba/spaCy tokens")
+    p.add_argument("--no-text", action="store_true", help="leave document.text out")
+    p.set_defaults(func=cmd_extract)
+    p = sub.add_parser("serve", help="run the HTTP service")
+    p.add_argument("--host", default=settings.host)
+    p.add_argument("--port", type=int, default=settings.port)
+    p.add_argument("--workers", type=int, default=settings.workers)
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("eval", help="score extraction against every *.gold.json in a directory")
+    p.add_argument("directory")
+    p.add_argument("-v", "--verbose", action="store_true", help="list each miss")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

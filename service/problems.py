@@ -1,0 +1,28 @@
+"""RFC 9457 problem+json responses for every coded error."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+
+from extractors.errors import Errors, ExtractionError
+
+PROBLEM = "application/problem+json"
+
+
+def problem_response(error: ExtractionError, instance: str | None = None) -> ORJSONResponse:
+    body = error.to_problem()
+    if instance:
+        body["instance"] = instance
+    return ORJSONResponse(body, status_code=error.status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ExtractionError)
+    async def _coded(request: Request, exc: ExtractionError):
+        return problem_response(exc, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return problem_response(ExtractionError(Errors.E005, detail), request.url.path)
