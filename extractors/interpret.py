@@ -16,7 +16,7 @@ from .lexicon import Lexicon, alternation
 from .quantities import Amount, QuantityFinder
 
 _SENTENCE_END = re.compile(r"[。!?;；\n]")
-_HARD_END = re.compile(r"[。!?\n]")
+_HARD_END = re.compile(r"[。!?\n]|(?<!\d)\.(?!\d)")
 _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
 _YEAR_IN = re.compile(r"(20\d{2}|19\d{2})年")
 _UNIT_DECL = re.compile(r"(?:金额)?单位\s*[:：]?\s*(万元|千元|亿元|元)")

@@ -66,7 +66,9 @@ class Classification:
     def add(self, row: FunctionCode, names: list[str]) -> None:
         self.by_code[row.code] = row
         for n in names:
-            self.by_name.setdefault((row.level, name_key(n)), []).append(row.code)
+            codes = self.by_name.setdefault((row.level, name_key(n)), [])
+            if row.code not in codes:
+                codes.append(row.code)
 
     def lookup(self, level: str, name: str, parent: str | None = None) -> FunctionCode | None:
         codes = self.by_name.get((level, name_key(name)), [])
