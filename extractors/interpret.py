@@ -29,8 +29,9 @@ class Change:
     direction: str | None = None
     compared_year: int | None = None
     compared_phase: str = "executed"
-    reason: str | None = None
+    reason: tuple[int, int] | None = None
     evidence: tuple[int, int] | None = None
+    amount_q: Amount | None = None
 
 
 @dataclass
@@ -369,7 +370,7 @@ class Interpreter:
                 continue
             change.direction = change.direction or direction
             if q.kind == "money" and change.amount is None:
-                change.amount = q.value
+                change.amount, change.amount_q = q.value, q
             elif q.kind == "percent" and change.rate is None:
                 change.rate = q.value
             self.used.add(q.start)

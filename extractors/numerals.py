@@ -19,6 +19,8 @@ def arabic(text: str) -> Decimal:
 
 def chinese(text: str) -> Decimal:
     """壹拾万零叁仟 -> 103000, 十八点八 -> 18.8, 一点五万 -> 15000."""
+    if text[0] in "百千佰仟":   # 百分之百: the leading 一 is left out
+        text = "一" + text
     if "点" not in text:
         return Decimal(cn2an.cn2an(text, "normal"))
     whole, frac = text.split("点", 1)

@@ -131,10 +131,9 @@ class _Builder:
         ch = fig.change
         if ch is None or fig.amount is None or ch.amount is None or ch.rate is None:
             return None
-        amount_q = next((q for q in (fig.amount,) if q), None)
         return (out, {"value": fig.value, "amount": ch.amount, "rate": ch.rate, "direction": ch.direction,
                       "value_ulp": checks.half_ulp(fig.amount.text, fig.amount.scale),
-                      "amount_ulp": checks.half_ulp(amount_q.text, fig.amount.scale),
+                      "amount_ulp": checks.half_ulp(ch.amount_q.text, ch.amount_q.scale) if ch.amount_q else 0,
                       "rate_ulp": checks.half_ulp(_rate_text(ch.rate), 1) / 100,
                       "evidence": out["change"]["evidence"]})
 

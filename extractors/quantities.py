@@ -53,7 +53,7 @@ class QuantityFinder:
         mult = alternation(lex.multipliers)
         self.pattern = re.compile(
             rf"(?P<pre>{alternation(q['prefix'])})?"
-            rf"(?:百分之(?P<pcn>{CN})"
+            rf"(?:百分之(?P<pcn>{CN}|百)"
             rf"|(?P<x1>\d+)万(?P<x2>\d)(?![\d.%])(?P<xunit>千元|元)?"
             rf"|(?<![\d.A-Za-z])(?P<num>{AR}|{CN})(?:{RANGE_SEP}(?P<num2>{AR}|{CN}))?"
             rf"(?P<in1>{INNER})?(?P<mult>{mult})?(?P<in2>{INNER})?(?P<unit>{alternation(units)}))"
