@@ -49,11 +49,11 @@ class DocumentReader:
         self.heading_words = re.compile(
             rf"^[ \t\u3000]*((?:{alternation(docs['heading_words'])})[^\n]{{0,30}})$", re.M)
         self.doc_types = [(d["type"], d["keywords"]) for d in docs["doc_types"]]
-        region_suffix = "省|市|县|区|州|旗|盟|自治州|自治县|自治区|特别行政区"
-        self.department = re.compile(
-            rf"((?:[\u4e00-\u9fff]{{1,10}}?(?:{region_suffix}))+[\u4e00-\u9fff]{{0,14}}?"
-            rf"(?:{alternation(docs['org_suffixes'])}))")
+        # after a region name: more region names, then up to 14 characters, then an organisation word
+        self.org_after_region = re.compile(
+            rf"[\u4e00-\u9fff]{{0,14}}?(?:{alternation(docs['org_suffixes'])})")
         self.region_names = re.compile(alternation(lex.regions_by_name))
+        self.region_suffix = re.compile(f"[{re.escape(lex.region_suffixes)}]")
 
     def read(self, text: str) -> DocumentInfo:
         info = DocumentInfo()
@@ -103,16 +103,20 @@ class DocumentReader:
         return years.most_common(1)[0][0] if years else None
 
     def department_name(self, text: str) -> str | None:
-        counts = Counter(m.group(1) for m in self.department.finditer(text))
+        """The most frequent organisation name that starts with a region: 盐边县总工会."""
+        counts: Counter[str] = Counter()
+        for hit in self.region_suffix.finditer(text):
+            name = self.lex.region_ending_at(text, hit.start())
+            if name is None:
+                continue
+            m = self.org_after_region.match(text, hit.end())
+            if m:
+                counts[text[hit.end() - len(name):m.end()]] += 1
         if not counts:
             return None
-        # a name that starts with a known region wins over one that does not
-        ranked = sorted(counts.items(), key=lambda kv: (self._starts_with_region(kv[0]), kv[1]), reverse=True)
-        return ranked[0][0]
-
-    def _starts_with_region(self, name: str) -> bool:
-        m = self.region_names.match(name)
-        return m is not None
+        best = max(counts.values())
+        # among the most frequent, the first in the text (the title, usually)
+        return next(name for name, n in counts.items() if n == best)
 
     def region(self, department: str | None, text: str) -> dict:
         empty = {"province": None, "city": None, "county": None, "code": None}

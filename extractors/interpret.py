@@ -8,6 +8,7 @@ creates a new figure. All the words are data in ``lexicons/context.yaml``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,6 +20,10 @@ _SENTENCE_END = re.compile(r"[。!?;；\n]")
 _HARD_END = re.compile(r"[。!?\n]|(?<!\d)\.(?!\d)")
 _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
 _YEAR_IN = re.compile(r"(20\d{2}|19\d{2})年")
+def _is_name_char(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or ch in "()"
+
+
 _UNIT_DECL = re.compile(r"(?:金额)?单位\s*[:：]?\s*(万元|千元|亿元|元)")
 
 
@@ -81,7 +86,7 @@ class Interpreter:
         self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
         self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'][:-1])}))")
-        self.line_marker = re.compile(r"([\u4e00-\u9fff()]{1,40}?)\((类|款|项)\)")
+        self.line_marker = re.compile(r"\((类|款|项)\)")
         self.code_row = re.compile(r"^\s*\|?\s*(2\d{2}(?:\d{2}){0,2})\s*\|\s*([^|\n]+?)\s*\|([^\n]*)$", re.M)
 
     # ------------------------------------------------------------------ entry
@@ -94,27 +99,35 @@ class Interpreter:
         self.default_scale = self._default_scale(quantities)
         self.unit_decls = [(m.start(), Decimal(self.lex.money_scales[m.group(1)]))
                            for m in _UNIT_DECL.finditer(text)]
+        self.sentence_ends = [m.end() for m in _HARD_END.finditer(text)]
         terms = self.lex.find_terms(text)
         figures = self._line_items_from_markers()
-        taken = [(f.start, f.end) for f in figures]
+        taken = self._covered(figures)
         figures += self._line_items_from_code_rows(taken)
-        taken = [(f.start, f.end) for f in figures]
-        figures += self._facts_and_classes(terms, taken)
+        figures += self._facts_and_classes(terms, self._covered(figures))
         figures.sort(key=lambda f: f.start)
         self._changes(figures)
         return figures, self.extra
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _covered(figures: list[Figure]) -> set[int]:
+        """Every working-copy position inside a figure already read."""
+        covered: set[int] = set()
+        for f in figures:
+            covered.update(range(f.start, f.end))
+        return covered
+
     def _default_scale(self, quantities: list[Amount]) -> Decimal:
         scales = [q.scale for q in quantities if q.kind == "money"]
         return max(set(scales), key=scales.count) if scales else Decimal(10000)
 
     def _scale_at(self, pos: int) -> Decimal:
-        scale = None
-        for start, s in self.unit_decls:
-            if start < pos and pos - start < 4000:
-                scale = s
-        return scale or self.default_scale
+        """The unit a table header declared (单位：万元) shortly before ``pos``, else the usual one."""
+        k = bisect_left(self.unit_decls, (pos,))
+        if k and pos - self.unit_decls[k - 1][0] < 4000:
+            return self.unit_decls[k - 1][1]
+        return self.default_scale
 
     def _amount_at(self, pos: int, unit: str) -> Amount | None:
         q = self.qty_at.get(pos)
@@ -143,11 +156,10 @@ class Interpreter:
         return self.text[start:pos]
 
     def _sentence_bounds(self, pos: int) -> tuple[int, int]:
-        start = pos
-        while start > 0 and not _HARD_END.match(self.text, start - 1):
-            start -= 1
-        m = _HARD_END.search(self.text, pos)
-        return start, (m.end() if m else len(self.text))
+        k = bisect_right(self.sentence_ends, pos)
+        start = self.sentence_ends[k - 1] if k else 0
+        end = self.sentence_ends[k] if k < len(self.sentence_ends) else len(self.text)
+        return start, end
 
     def _year_phase(self, left: str, filler: str, pos: int) -> tuple[int | None, str]:
         sent_start, _ = self._sentence_bounds(pos)
@@ -191,7 +203,7 @@ class Interpreter:
         figures = []
         class_terms = [t for t in terms if t[2] == "class"]
         for start, end, kind, ident in terms:
-            if any(s <= start < e for s, e in taken):
+            if start in taken:
                 continue
             left = self._clause_left(start)
             if self.blocked_left.search(left):
@@ -240,40 +252,49 @@ class Interpreter:
 
     # ------------------------------------------------------------------ line items
     def _line_items_from_markers(self) -> list[Figure]:
-        chains, current = [], []
+        """类/款/项 chains: 一般公共服务（类）群众团体事务（款）行政运行（项）."""
+        chains, current, last_end = [], [], -1
         for m in self.line_marker.finditer(self.text):
-            if current and m.start() != current[-1].end():
+            name_start = self._name_start(m.start(), last_end)
+            if name_start == m.start():
+                continue
+            token = (name_start, m.start(), m.end(), m.group(1))
+            if current and name_start != current[-1][2]:
                 chains.append(current)
                 current = []
-            current.append(m)
+            current.append(token)
+            last_end = m.end()
         if current:
             chains.append(current)
-        figures = []
-        for chain in chains:
-            fig = self._chain_item(chain)
-            if fig is not None:
-                figures.append(fig)
-        return figures
+        return [fig for chain in chains if (fig := self._chain_item(chain)) is not None]
 
-    def _chain_item(self, chain: list[re.Match]) -> Figure | None:
+    def _name_start(self, pos: int, floor: int) -> int:
+        """Where the name before a marker begins: CJK and （室）-style parentheses, 40 at most."""
+        start = pos
+        limit = max(floor, pos - 40, 0)
+        while start > limit and (_is_name_char(self.text[start - 1])):
+            start -= 1
+        return start
+
+    def _chain_item(self, chain: list[tuple[int, int, int, str]]) -> Figure | None:
         names = {"类": None, "款": None, "项": None}
-        starts = []
-        for m in chain:
-            level = {"类": "class", "款": "kind", "项": "item"}[m.group(2)]
-            raw = m.group(1)
-            cut = self.lex.classification.known_suffix(level, raw)
-            if cut > 0 and m is chain[0]:
-                raw = raw[cut:]
-            names[m.group(2)] = raw
-            starts.append(m.end() - len(raw) - 3)
-        amount, filler = self._bind(chain[-1].start(), chain[-1].end(), "CNY", self.line_filler)
+        first_start = chain[0][0]
+        for i, (start, name_end, _, marker) in enumerate(chain):
+            level = {"类": "class", "款": "kind", "项": "item"}[marker]
+            raw = self.text[start:name_end]
+            if i == 0:
+                cut = self.lex.classification.known_suffix(level, raw)
+                if cut > 0:
+                    raw, first_start = raw[cut:], start + cut
+            names[marker] = raw
+        last_end = chain[-1][2]
+        amount, filler = self._bind(last_end, last_end, "CNY", self.line_filler)
         if amount is None:
             return None
-        start = starts[0]
-        year, phase = self._year_phase("", filler, start)
+        year, phase = self._year_phase("", filler, first_start)
         self.used.add(amount.start)
-        line = self._resolve(names["类"], names["款"], names["项"], start)
-        fig = Figure("line_item", amount, amount.value, "CNY", start, amount.end, year, phase,
+        line = self._resolve(names["类"], names["款"], names["项"], first_start)
+        fig = Figure("line_item", amount, amount.value, "CNY", first_start, amount.end, year, phase,
                      unit_inferred=amount.unit_inferred, line=line)
         self._attributes(fig, amount.end)
         return fig
@@ -304,7 +325,7 @@ class Interpreter:
         c = self.lex.classification
         for m in self.code_row.finditer(self.text):
             code, name, rest = m.group(1), m.group(2).strip(), m.group(3)
-            if any(s <= m.start(1) < e for s, e in taken):
+            if m.start(1) in taken:
                 continue
             cells = [x.strip() for x in rest.split("|")]
             pos = m.start(3)
@@ -336,12 +357,13 @@ class Interpreter:
 
     # ------------------------------------------------------------------ changes
     def _changes(self, figures: list[Figure]) -> None:
+        starts = [f.start for f in figures]
         for m in self.compare.finditer(self.text):
             sent_start, sent_end = self._sentence_bounds(m.start())
             change = self._read_change(m, sent_end)
             if change is None:
                 continue
-            target = self._change_target(figures, m.start(), sent_start)
+            target = self._change_target(figures, starts, m.start(), sent_start)
             if target is not None and target.change is None:
                 target.change = change
 
@@ -399,16 +421,16 @@ class Interpreter:
                 return (m.start("r"), r_end)
         return None
 
-    def _change_target(self, figures: list[Figure], pos: int, sent_start: int) -> Figure | None:
-        before = [f for f in figures if f.start < pos]
-        same = [f for f in before if f.start >= sent_start]
-        if same:
-            return same[-1]
+    def _change_target(self, figures: list[Figure], starts: list[int], pos: int, sent_start: int) -> Figure | None:
+        k = bisect_left(starts, pos)           # figures[:k] start before the comparison
+        if k and figures[k - 1].start >= sent_start:
+            return figures[k - 1]              # stated in the same sentence
         subject = [t for t in self.lex.find_terms(self.text[sent_start:pos]) if t[2] == "concept"]
         if subject:
             concept = subject[-1][3]
-            match = [f for f in before if f.concept == concept]
-            if match:
-                return match[-1]
-        near = [f for f in before if pos - f.end < 300]
-        return near[-1] if near else None
+            for f in reversed(figures[max(0, k - 200):k]):
+                if f.concept == concept:
+                    return f
+        if k and pos - figures[k - 1].end < 300:
+            return figures[k - 1]
+        return None

@@ -111,6 +111,8 @@ class Lexicon:
         for r in self.regions:
             self.regions_by_name.setdefault(r.name, []).append(r)
         self.terms = self._build_terms()
+        self.region_suffixes = "".join(sorted({name[-1] for name in self.regions_by_name}))
+        self.region_name_lengths = sorted({len(n) for n in self.regions_by_name}, reverse=True)
 
     @staticmethod
     def _load_concepts() -> dict[str, Concept]:
@@ -142,6 +144,14 @@ class Lexicon:
                     auto.add_word(form, (len(form), "class", row.code))
         auto.make_automaton()
         return auto
+
+    def region_ending_at(self, text: str, last: int) -> str | None:
+        """The longest region name whose last character is ``text[last]``."""
+        for length in self.region_name_lengths:
+            start = last - length + 1
+            if start >= 0 and text[start:last + 1] in self.regions_by_name:
+                return text[start:last + 1]
+        return None
 
     def find_terms(self, text: str) -> list[tuple[int, int, str, str]]:
         """Longest, leftmost non-overlapping lexicon terms: (start, end, kind, id)."""

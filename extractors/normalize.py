@@ -15,18 +15,31 @@ from dataclasses import dataclass
 _FOLD = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F) if i != 0xFF0C}
 _FOLD.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20,
               0xFE6A: ord("%"), 0x2014: ord("—"), 0x301C: ord("~"), 0xFF5E: ord("~")})
+# A full 64K table: str.translate indexes it instead of hashing into a dict.
+_TABLE = "".join(chr(_FOLD.get(i, i)) for i in range(0x10000))
 
-_CJK = "\u4e00-\u9fff"
+_QUOTES = "“”\"‘’「」『』\u200b\u200c\u200d\ufeff"
+# Only quotes and white space can be deleted, so the scan looks at nothing else.
+_CANDIDATES = re.compile(rf"[{_QUOTES}]|[ \t\r\n]+")
 _UNIT_START = "万亿元%千"
-_DELETE = re.compile(
-    "|".join([
-        r"[“”\"‘’「」『』\u200b\u200c\u200d\ufeff]",                  # quotes, zero-width marks
-        rf"(?<=[{_CJK}、])[ \t]*\r?\n?[ \t]*(?=[{_CJK}])",       # 支\n出, 江 苏 省
-        rf"(?<=[{_CJK}])[ \t]*\r?\n?[ \t]*(?=\d)",                     # 总计\n24,169.74
-        rf"(?<=[\d.])[ \t]+(?=[{_CJK}%])",                             # 2019 年, 10.06 %
-        rf"(?<=\d)[ \t]*\r?\n[ \t]*(?=[{_UNIT_START}])",               # 2214.39\n万元
-    ])
-)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _deletable(space: str, before: str, after: str) -> bool:
+    """Whether a run of white space sits inside a word or a number (支\n出, 2019 年, 1.05 万\n元)."""
+    newlines = space.count("\n")
+    if newlines > 1 or not before or not after:
+        return False
+    if (_is_cjk(before) or before == "、") and _is_cjk(after):
+        return True                                   # 支\n出, 江 苏 省
+    if _is_cjk(before) and after.isdigit():
+        return True                                   # 总计\n24,169.74
+    if (before.isdigit() or before == ".") and (_is_cjk(after) or after == "%") and not newlines:
+        return True                                   # 2019 年, 10.06 %
+    return before.isdigit() and newlines == 1 and after in _UNIT_START   # 2214.39\n万元
 
 
 @dataclass
@@ -60,16 +73,16 @@ class NormText:
 
 
 def normalize(text: str) -> NormText:
-    folded = text.translate(_FOLD)
+    folded = text.translate(_TABLE)   # characters beyond the table (IndexError) stay as they are
     pieces, at, shift = [], [], []
     last = deleted = 0
-    for m in _DELETE.finditer(folded):
-        if m.start() == m.end():
-            continue
-        pieces.append(folded[last:m.start()])
-        deleted += m.end() - m.start()
-        at.append(m.start() - (deleted - (m.end() - m.start())))
-        shift.append(deleted)
-        last = m.end()
+    for m in _CANDIDATES.finditer(folded):
+        a, b = m.span()
+        if folded[a] in _QUOTES or _deletable(folded[a:b], folded[a - 1:a], folded[b:b + 1]):
+            pieces.append(folded[last:a])
+            at.append(a - deleted)
+            deleted += b - a
+            shift.append(deleted)
+            last = b
     pieces.append(folded[last:])
     return NormText(text, "".join(pieces), at, shift)

@@ -18,7 +18,17 @@ def arabic(text: str) -> Decimal:
 
 
 def chinese(text: str) -> Decimal:
-    """壹拾万零叁仟 -> 103000, 十八点八 -> 18.8, 一点五万 -> 15000."""
+    """壹拾万零叁仟 -> 103000, 十八点八 -> 18.8, 一点五万 -> 15000.
+
+    Raises ValueError for a run of numeral characters that is not a number (十十, 零十零).
+    """
+    try:
+        return _chinese(text)
+    except (ValueError, KeyError, ArithmeticError) as e:
+        raise ValueError(f"not a Chinese numeral: {text}") from e
+
+
+def _chinese(text: str) -> Decimal:
     if text[0] in "百千佰仟":   # 百分之百: the leading 一 is left out
         text = "一" + text
     if "点" not in text:

@@ -63,11 +63,16 @@ class QuantityFinder:
         self.bare = re.compile(rf"(?<![\d.]){AR}(?![\d.%])")
 
     def find(self, text: str) -> list[Amount]:
-        blocked = [m.span() for m in self.not_quantities.finditer(text)]
+        blocked = set()
+        for m in self.not_quantities.finditer(text):
+            blocked.update(range(*m.span()))
         found = []
         for m in self.pattern.finditer(text):
-            amount = self.parse(m, text)
-            if amount is None or any(s < amount.end and amount.start < e for s, e in blocked):
+            try:
+                amount = self.parse(m, text)
+            except ValueError:      # numeral characters that do not form a number
+                continue
+            if amount is None or (blocked and not blocked.isdisjoint(range(amount.start, amount.end))):
                 continue
             found.append(amount)
         return found

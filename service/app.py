@@ -4,11 +4,11 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from extractors import __version__, warm_up
 
 from . import problems
+from .responses import FastJSONResponse
 from .routers import extract, health
 
 
@@ -24,7 +24,7 @@ def create_app() -> FastAPI:
         version=__version__,
         description="Structured, checked data from Chinese 部门预算/部门决算/绩效评价 disclosures. "
                     "Errors are RFC 9457 problem+json with a stable `code`.",
-        default_response_class=ORJSONResponse,
+        default_response_class=FastJSONResponse,
         lifespan=lifespan,
     )
     problems.install(app)

@@ -3,18 +3,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 
 from extractors.errors import Errors, ExtractionError
 
-PROBLEM = "application/problem+json"
+from .responses import ProblemResponse
 
-
-def problem_response(error: ExtractionError, instance: str | None = None) -> ORJSONResponse:
+def problem_response(error: ExtractionError, instance: str | None = None) -> ProblemResponse:
     body = error.to_problem()
     if instance:
         body["instance"] = instance
-    return ORJSONResponse(body, status_code=error.status, media_type=PROBLEM)
+    return ProblemResponse(body, status_code=error.status)
 
 
 def install(app: FastAPI) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 from charset_normalizer import from_bytes
 
@@ -16,8 +17,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         if data.startswith(bom):
             return _strict(data, encoding), encoding
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
+        return _strict(data, "utf-8"), "utf-8"
+    except ExtractionError:
         pass
     if b"\x00" in data[:4096]:
         raise ExtractionError(Errors.E002, "binary data (NUL bytes) is not text")
@@ -29,6 +30,16 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 def _strict(data: bytes, encoding: str) -> str:
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as e:
         raise ExtractionError(Errors.E002, f"not valid {encoding}: {e.reason} at byte {e.start}") from e
+    if _looks_binary(text):
+        raise ExtractionError(Errors.E002, f"decodes as {encoding} but is mostly control or unassigned characters")
+    return text
+
+
+def _looks_binary(text: str) -> bool:
+    """A BOM in front of binary data decodes without error; its characters give it away."""
+    sample = text[:4096]
+    odd = sum(1 for ch in sample if ch not in "\n\r\t" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
+    return bool(sample) and (odd / len(sample) > 0.1 or "\x00" in sample)

@@ -6,11 +6,11 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import ORJSONResponse
 
 from extractors import Errors, ExtractionError, extract
 
 
+from ..responses import FastJSONResponse
 from ..settings import Settings, get_settings
 from ..schemas import ExtractRequest, PROBLEM_RESPONSES
 
@@ -62,9 +62,9 @@ async def extract_document(
     document: Document,
     tokens: Annotated[bool, Query(description="add the jieba/spaCy tokens of the text")] = False,
     include_text: Annotated[bool, Query(description="carry document.text in the result")] = True,
-) -> ORJSONResponse:
+) -> FastJSONResponse:
     result = await run_in_threadpool(extract, document["source"], document["filename"],
                                      document["source_url"], tokens)
-    return ORJSONResponse(result.to_dict(include_text=include_text))
+    return FastJSONResponse(result.to_dict(include_text=include_text))
 
 

@@ -1,0 +1,43 @@
+"""On arbitrary Unicode, extraction never raises and always returns contract-valid JSON."""
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extractors import ExtractionError, extract
+
+FISCAL = st.sampled_from(list("0123456789.,%万元亿人次名个（）()：:，。；、\n 年月日第一二三四五六七八九十百千零两")
+                         + ["基本支出", "项目支出", "本年收入合计", "占", "完成预算", "与2020年相比", "增加", "下降",
+                            "（类）", "（款）", "（项）", "一般公共服务", "三公经费", "核定编制", "无", "单位：万元", "|"])
+TEXT = st.one_of(st.text(max_size=300), st.lists(FISCAL, max_size=80).map("".join))
+
+
+def _check(text, validator):
+    try:
+        result = extract(text).to_dict()
+    except ExtractionError as e:
+        assert e.code in ("E001", "E004")
+        return
+    result = orjson.loads(orjson.dumps(result))
+    assert list(validator.iter_errors(result)) == []
+    for q in result["quantities"]:
+        assert text[q["start"]:q["end"]] == q["text"]
+    for row in result["facts"] + result["line_items"]:
+        ev = row["evidence"]
+        assert text[ev["start"]:ev["end"]] == ev["text"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(TEXT)
+def test_never_raises_and_stays_valid(validator, text):
+    _check(text, validator)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300))
+def test_bytes_never_raise_anything_but_coded_errors(validator, data):
+    try:
+        result = extract(data, "x.txt").to_dict()
+    except ExtractionError as e:
+        assert e.code in ("E001", "E002", "E003", "E004")
+        return
+    assert list(validator.iter_errors(orjson.loads(orjson.dumps(result)))) == []
