@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import functools
 import re
 from dataclasses import dataclass, field
@@ -11,7 +12,9 @@ from pathlib import Path
 import ahocorasick
 import yaml
 
-LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+# The lexicons sit beside the package in a checkout; FISCAL_LEXICON_DIR points elsewhere
+# (an installed wheel, a container).
+LEXICON_DIR = Path(os.environ.get("FISCAL_LEXICON_DIR") or Path(__file__).resolve().parent.parent / "lexicons")
 
 
 def _yaml(name: str):

@@ -28,7 +28,9 @@ def _engine():
 
 
 def warm_up() -> None:
-    """Load lexicons and compile the patterns now rather than on the first document."""
+    """Load lexicons, the segmenter and the patterns now rather than on the first document."""
+    from .quantities import segmenter
+    segmenter()
     extract("2021年本年收入合计1.00万元。")
 
 

@@ -133,8 +133,22 @@ class QuantityFinder:
             return None
         if is_cn and m.start() > 0 and text[m.start() - 1] in "“\"‘「":
             return None
+        if is_cn and not self._stands_alone(text, m.start("num"), m.end()):
+            return None
         return Amount(m.group(), value * mult, count_unit, "count", mult, qualifier,
                       m.start(), m.end(), value_max * mult if value_max is not None else None)
+
+    @staticmethod
+    def _stands_alone(text: str, start: int, end: int) -> bool:
+        """Segmentation decides whether a Chinese numeral begins a quantity or ends a word:
+        李四人民币 (a name, 四 is not 4 人) and 第三人 are words that straddle the numeral."""
+        left = max(0, start - 4)
+        for word, w_start, w_end in segmenter().tokenize(text[left:end + 2]):
+            w_start += left
+            w_end += left
+            if w_start < start < w_end < end:
+                return False
+        return True
 
     def bare_number(self, text: str, pos: int) -> re.Match | None:
         """A number with no unit at ``pos`` (决算数为270，): the caller decides its unit."""
@@ -145,6 +159,18 @@ class QuantityFinder:
         if nxt and ("\u4e00" <= nxt <= "\u9fff") and nxt not in "占完比较与主":
             return None
         return m
+
+
+@functools.lru_cache(maxsize=1)
+def segmenter():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
 
 
 @functools.lru_cache(maxsize=1)
