@@ -2,88 +2,45 @@
 
 Tolerances come from the stated precision of the inputs: a figure written with two decimals
 in 万元 may be off by half of 0.01万元, so only a gap beyond the summed rounding is an error.
+Plausibility guards come first: a check runs on facts whose concept and unit are certain (no
+inferred unit), and where a concept was stated with several values, a check passes when any
+of them balances, so one misread figure cannot raise a second alarm.
+
+Facts and line items reach these functions as the contract's dicts plus private keys:
+``_ulp`` (half the last stated digit, in yuan), ``_share_ulp``, ``_share_base``, ``_parent``.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 from collections import defaultdict
 from decimal import Decimal
+from statistics import median
 
+import yaml
+
+from .lexicon import LEXICON_DIR
 from .numerals import to_str
+
+ZERO = Decimal(0)
+
+
+@functools.lru_cache(maxsize=1)
+def rules() -> dict:
+    with open(LEXICON_DIR / "checks.yaml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
 
 
 def half_ulp(text: str, scale: Decimal) -> Decimal:
     """Half of the last stated digit of a figure, in yuan (``185.88`` in 万元 -> 50)."""
-    digits = text.replace(",", "")
-    number = "".join(ch for ch in digits if ch.isdigit() or ch == ".")
+    number = "".join(ch for ch in text.replace(",", "") if ch.isdigit() or ch == ".")
+    if number and Decimal(number) == 0:
+        return ZERO      # a stated nil (0万元) is exact, not "less than half a 万"
     decimals = len(number.split(".", 1)[1]) if "." in number else 0
     return Decimal(1).scaleb(-decimals) / 2 * scale
 
 
-def duplicate_line_items(duplicates: list[tuple[dict, dict]]) -> list[dict]:
-    out = []
-    for first, again in duplicates:
-        name = first["item"] or first["kind"] or first["class"]
-        out.append({
-            "rule": "duplicate_line_item", "severity": "warning",
-            "message": f"科目“{name}”（{yuan_to_wan(first['amount'])}万元）重复列示了两次，请核对是否误列或漏列了其他科目。",
-            "expected": "1", "actual": "2",
-            "evidence": [first["evidence"], again["evidence"]],
-        })
-    return out
-
-
-def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
-    groups = defaultdict(list)
-    for f in facts:
-        groups[(f["concept"], f["fiscal_year"], f["phase"])].append(f)
-    out = []
-    for (concept, year, phase), group in groups.items():
-        values = {f["value"] for f in group}
-        if len(values) < 2:
-            continue
-        unit = group[0]["unit"]
-        shown = "、".join(_show(f["value"], unit) for f in group)
-        out.append({
-            "rule": "conflicting_values", "severity": "error",
-            "message": f"{year}年“{labels.get(concept, concept)}”在文中出现了不同的数值：{shown}，请核对哪一个是正确的。",
-            "expected": group[0]["value"], "actual": group[1]["value"],
-            "concept": concept,
-            "evidence": [f["evidence"] for f in group],
-        })
-    return out
-
-
-def change_rate_mismatch(figures: list[tuple[dict, dict]]) -> list[dict]:
-    """``figures``: (fact or line item, its parsed change with value/amount/rate and their texts)."""
-    out: dict[tuple, dict] = {}
-    for fig, ch in figures:
-        value, amount, rate = ch["value"], ch["amount"], ch["rate"]
-        if None in (value, amount, rate) or ch["direction"] not in ("increase", "decrease"):
-            continue
-        prior = value - amount if ch["direction"] == "increase" else value + amount
-        if prior <= 0:
-            continue
-        expected = amount / prior
-        # the rate's own rounding, plus what the rounding of the two amounts can move it
-        tol = ch["rate_ulp"] + (ch["amount_ulp"] / prior) + (amount * (ch["value_ulp"] + ch["amount_ulp"]) / (prior * prior))
-        if abs(expected - rate) <= tol:
-            continue
-        key = (value, amount, rate, ch["direction"])
-        if key in out:   # the same wrong rate stated again for another total: one finding
-            out[key]["evidence"] += [fig["evidence"], ch["evidence"]]
-            continue
-        label = fig.get("label") or fig.get("item") or fig.get("class")
-        out[key] = {
-            "rule": "change_rate_mismatch", "severity": "error",
-            "message": (f"“{label}”{'增加' if ch['direction'] == 'increase' else '减少'}{yuan_to_wan(to_str(amount))}万元，"
-                        f"按上年{yuan_to_wan(to_str(prior))}万元计算变动率应为{pct(expected)}，文中写的是{pct(rate)}。"),
-            "expected": to_str(expected.quantize(Decimal("0.0001"))), "actual": to_str(rate),
-            "evidence": [fig["evidence"], ch["evidence"]],
-        }
-    return list(out.values())
-
-
-def yuan_to_wan(value: str) -> str:
+def wan(value) -> str:
     return to_str(Decimal(value) / 10000)
 
 
@@ -91,5 +48,370 @@ def pct(fraction: Decimal) -> str:
     return f"{(fraction * 100).quantize(Decimal('0.01'))}%"
 
 
+def _finding(rule: str, severity: str, message: str, expected, actual, evidence: list[dict], **extra) -> dict:
+    return {"rule": rule, "severity": severity, "message": message,
+            "expected": None if expected is None else str(expected),
+            "actual": None if actual is None else str(actual),
+            "evidence": [e for e in evidence if e], **extra}
+
+
+class FactIndex:
+    """Certain facts by (concept, fiscal year, phase): only those with a stated unit."""
+
+    def __init__(self, facts: list[dict]):
+        self.by_key: dict[tuple, list[dict]] = defaultdict(list)
+        for f in facts:
+            if not f.get("unit_inferred"):
+                self.by_key[(f["concept"], f["fiscal_year"], f["phase"])].append(f)
+
+    def get(self, concept: str, year, phase) -> list[dict]:
+        return self.by_key.get((concept, year, phase), [])
+
+    def periods(self):
+        return sorted({(y, p) for (_, y, p) in self.by_key}, key=str)
+
+
+# ---------------------------------------------------------------- conflicting / duplicate
+def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
+    groups = defaultdict(list)
+    for f in facts:
+        groups[(f["concept"], f["fiscal_year"], f["phase"])].append(f)
+    out = []
+    for (concept, year, phase), group in groups.items():
+        if len({f["value"] for f in group}) < 2:
+            continue
+        shown = "、".join(_show(f["value"], f["unit"]) for f in group)
+        out.append(_finding(
+            "conflicting_values", "error",
+            f"{year}年“{labels.get(concept, concept)}”在文中出现了不同的数值：{shown}，请核对哪一个是正确的。",
+            group[0]["value"], group[1]["value"], [f["evidence"] for f in group], concept=concept))
+    return out
+
+
+def duplicate_line_items(duplicates: list[tuple[dict, dict]]) -> list[dict]:
+    out = []
+    for first, again in duplicates:
+        name = first["item"] or first["kind"] or first["class"]
+        out.append(_finding(
+            "duplicate_line_item", "warning",
+            f"科目“{name}”（{wan(first['amount'])}万元）重复列示了两次，请核对是否误列或漏列了其他科目。",
+            "1", "2", [first["evidence"], again["evidence"]]))
+    return out
+
+
+# ---------------------------------------------------------------- sums and balances
+def _within(total: Decimal, parts: Decimal, tol: Decimal) -> bool:
+    return abs(total - parts) <= tol
+
+
+def _combos(groups: list[list[dict]], limit: int = 64):
+    """Every choice of one stated value per concept (bounded)."""
+    return itertools.islice(itertools.product(*groups), limit)
+
+
+def sum_mismatches(index: FactIndex, labels: dict[str, str]) -> list[dict]:
+    out = []
+    for rule in rules()["sums"]:
+        for year, phase in index.periods():
+            finding = _check_sum(rule, index, year, phase, labels)
+            if finding:
+                out.append(finding)
+    return out
+
+
+def _check_sum(rule: dict, index: FactIndex, year, phase, labels) -> dict | None:
+    totals = next((index.get(c, year, phase) for c in rule["total"] if index.get(c, year, phase)), [])
+    if not totals:
+        return None
+    part_groups, missing = [], []
+    for concept in rule["parts"]:
+        stated = index.get(concept, year, phase)
+        if not stated and concept in rule.get("substitute", {}):
+            halves = [index.get(c, year, phase) for c in rule["substitute"][concept]]
+            stated = [_combine(h) for h in itertools.product(*[h or [None] for h in halves]) if any(h)]
+        if stated:
+            part_groups.append(stated)
+        else:
+            missing.append(concept)
+    if len(part_groups) < 2 and not (part_groups and not missing):
+        return None
+    best = None
+    for total in totals:
+        for parts in _combos(part_groups):
+            got = sum(Decimal(p["value"]) for p in parts)
+            tol = total["_ulp"] + sum(p["_ulp"] for p in parts)
+            gap = Decimal(total["value"]) - got
+            if abs(gap) <= tol:
+                return None
+            if best is None or abs(gap) < abs(best[2]):
+                best = (total, parts, gap, got)
+    total, parts, gap, got = best
+    under = gap > 0
+    if under and (missing or not rule["exhaustive"]):
+        severity, hint = "warning", "可能有未列示的组成部分，"
+    else:
+        severity, hint = "error", ""
+    names = " + ".join(f"{labels.get(p['concept'], p['concept'])}{wan(p['value'])}" for p in parts)
+    return _finding(
+        "sum_mismatch", severity,
+        f"{year}年{rule['label']}不成立：{names} = {wan(got)}万元，而“{labels.get(total['concept'], total['concept'])}”为"
+        f"{wan(total['value'])}万元，相差{wan(abs(gap))}万元。{hint}请核对各项数字。",
+        total["value"], to_str(got), [total["evidence"]] + [p["evidence"] for p in parts], check=rule["id"])
+
+
+def _combine(halves) -> dict:
+    present = [h for h in halves if h]
+    return {"concept": present[0]["concept"] if len(present) == 1 else "+".join(h["concept"] for h in present),
+            "value": to_str(sum(Decimal(h["value"]) for h in present)),
+            "_ulp": sum(h["_ulp"] for h in present), "evidence": present[0]["evidence"]}
+
+
+def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str]) -> list[dict]:
+    """Class rows = 一般公共预算财政拨款支出; item (or kind) rows of a class = that class."""
+    out = []
+    by_period = defaultdict(list)
+    for it in items:
+        if not it.get("unit_inferred"):
+            by_period[(it["fiscal_year"], it["phase"])].append(it)
+    for (year, phase), rows in by_period.items():
+        classes = {r["class"]: r for r in rows if r["level"] == "class"}
+        totals = index.get("appropriation.general_budget_expenditure", year, phase)
+        if len(classes) >= 2 and totals:
+            got = sum(Decimal(c["amount"]) for c in classes.values())
+            tol_parts = sum(c["_ulp"] for c in classes.values())
+            if not any(_within(Decimal(t["value"]), got, t["_ulp"] + tol_parts) for t in totals):
+                alt = index.get("expenditure_total", year, phase)
+                if not any(_within(Decimal(t["value"]), got, t["_ulp"] + tol_parts) for t in alt):
+                    t = totals[0]
+                    out.append(_finding(
+                        "sum_mismatch", "error",
+                        f"{year}年各“类”支出之和为{wan(got)}万元，与一般公共预算财政拨款支出{wan(t['value'])}万元不一致，请核对。",
+                        t["value"], to_str(got), [t["evidence"]] + [c["evidence"] for c in classes.values()],
+                        check="classes_total"))
+        for parent_level, child_level in (("class", "kind"), ("class", "item"), ("kind", "item")):
+            out.extend(_children_sum(rows, parent_level, child_level, year))
+    return out
+
+
+def _children_sum(rows, parent_level, child_level, year) -> list[dict]:
+    out = []
+    parents = [r for r in rows if r["level"] == parent_level]
+    for parent in parents:
+        key = "class" if parent_level == "class" else "kind"
+        children = [r for r in rows if r["level"] == child_level and r[key] == parent[key]
+                    and (parent_level == "kind" or r["class"] == parent["class"])]
+        if parent_level == "class" and child_level == "item" and any(
+                r["level"] == "kind" and r["class"] == parent["class"] for r in rows):
+            continue   # the kind rows are checked against the class instead
+        if not children:
+            continue
+        got = sum(Decimal(c["amount"]) for c in children)
+        tol = parent["_ulp"] + sum(c["_ulp"] for c in children)
+        if _within(Decimal(parent["amount"]), got, tol):
+            continue
+        name = parent["kind"] if parent_level == "kind" else parent["class"]
+        severity = "error" if got > Decimal(parent["amount"]) else "warning"
+        out.append(_finding(
+            "sum_mismatch", severity,
+            f"{year}年“{name}”下各{'项' if child_level == 'item' else '款'}之和为{wan(got)}万元，与该{'类' if parent_level == 'class' else '款'}"
+            f"{wan(parent['amount'])}万元不一致{'（可能有未列示的科目）' if severity == 'warning' else ''}，请核对。",
+            parent["amount"], to_str(got), [parent["evidence"]] + [c["evidence"] for c in children],
+            check=f"{child_level}_rows_of_{parent_level}"))
+    return out
+
+
+def balance_mismatches(index: FactIndex) -> list[dict]:
+    out = []
+    for rule in rules()["balances"]:
+        for year, phase in index.periods():
+            totals = index.get(rule["total"], year, phase)
+            flows = index.get(rule["flow"], year, phase)
+            if not totals or not flows:
+                continue
+            carry = index.get(rule["carryover"], year, phase)
+            out.extend(_balance(rule, totals, flows, carry, year))
+    return out
+
+
+def _balance(rule, totals, flows, carry, year) -> list[dict]:
+    best = None
+    for t, f in itertools.product(totals, flows):
+        for c in (carry or [None]):
+            got = Decimal(f["value"]) + (Decimal(c["value"]) if c else ZERO)
+            tol = t["_ulp"] + f["_ulp"] + (c["_ulp"] if c else ZERO)
+            gap = Decimal(t["value"]) - got
+            if abs(gap) <= tol and (c or gap == 0):
+                return []
+            if best is None or abs(gap) < abs(best[3]):
+                best = (t, f, c, gap)
+    t, f, c, gap = best
+    if c is None:
+        if gap < 0:
+            return [_finding("balance_mismatch", "error",
+                             f"{year}年收支总计{wan(t['value'])}万元小于{rule['label'].split(' + ')[0]}{wan(f['value'])}万元，请核对。",
+                             t["value"], f["value"], [t["evidence"], f["evidence"]], check=rule["id"])]
+        return [_finding("balance_mismatch", "info",
+                         f"文中未列示{year}年{rule['carryover_label']}；按收支总计{wan(t['value'])}万元推算应为{wan(gap)}万元。",
+                         to_str(gap), None, [t["evidence"], f["evidence"]], check=rule["id"], implied=True)]
+    return [_finding("balance_mismatch", "error",
+                     f"{year}年{rule['label']}不成立：{wan(f['value'])} + {wan(c['value'])} = {wan(Decimal(f['value']) + Decimal(c['value']))}万元，"
+                     f"收支总计为{wan(t['value'])}万元，请核对。",
+                     t["value"], to_str(Decimal(f["value"]) + Decimal(c["value"])),
+                     [t["evidence"], f["evidence"], c["evidence"]], check=rule["id"])]
+
+
+# ---------------------------------------------------------------- shares and rates
+def share_mismatches(rows: list[dict], index: FactIndex, labels: dict[str, str]) -> list[dict]:
+    out = []
+    for row in rows:
+        if row.get("share") is None or row.get("unit_inferred"):
+            continue
+        value = Decimal(row.get("value") or row.get("amount"))
+        bases = _share_bases(row, index)
+        if not bases:
+            continue
+        share = Decimal(row["share"])
+        checks = []
+        for base_value, base_ulp, base_ev in bases:
+            if base_value <= 0:
+                continue
+            expected = value / base_value
+            tol = row["_share_ulp"] + row["_ulp"] / base_value + value * base_ulp / (base_value * base_value)
+            checks.append((abs(expected - share) <= tol, expected, base_value, base_ev))
+        if not checks or any(ok for ok, *_ in checks):
+            continue
+        _, expected, base_value, base_ev = min(checks, key=lambda c: abs(c[1] - share))
+        name = labels.get(row.get("concept"), None) or row.get("item") or row.get("kind") or row.get("class")
+        out.append(_finding(
+            "share_mismatch", "error",
+            f"“{name}”{wan(value)}万元占{wan(base_value)}万元的比例应为{pct(expected)}，文中写的是{pct(share)}。",
+            to_str(expected.quantize(Decimal("0.0001"))), row["share"], [row["evidence"], base_ev]))
+    return out
+
+
+def _share_bases(row: dict, index: FactIndex) -> list[tuple[Decimal, Decimal, dict]]:
+    if row.get("_parent"):
+        return [row["_parent"]]
+    concept = row.get("_share_base") or _default_base(row)
+    if not concept:
+        return []
+    return [(Decimal(f["value"]), f["_ulp"], f["evidence"])
+            for f in index.get(concept, row["fiscal_year"], row["phase"])]
+
+
+def _default_base(row: dict) -> str | None:
+    key = row.get("concept") or f"line_item.{row['level']}"
+    for prefix, base in rules()["share_bases"].items():
+        if key.startswith(prefix) and key != base:
+            return base
+    return None
+
+
+def change_rate_mismatches(rows: list[dict]) -> list[dict]:
+    """A stated growth rate against change / (current − change)."""
+    out: dict[tuple, dict] = {}
+    for row in rows:
+        ch = row.get("change")
+        if not ch or ch["amount"] is None or ch["rate"] is None or ch["direction"] not in ("increase", "decrease"):
+            continue
+        if row.get("unit_inferred") or "_change_ulp" not in row:
+            continue
+        value, amount, rate = Decimal(row.get("value") or row["amount"]), Decimal(ch["amount"]), Decimal(ch["rate"])
+        prior = value - amount if ch["direction"] == "increase" else value + amount
+        if prior <= 0:
+            continue
+        expected = amount / prior
+        amount_ulp, rate_ulp = row["_change_ulp"]
+        tol = rate_ulp + amount_ulp / prior + amount * (row["_ulp"] + amount_ulp) / (prior * prior)
+        if abs(expected - rate) <= tol:
+            continue
+        key = (value, amount, rate, ch["direction"])
+        if key in out:   # the same wrong rate stated again for another total: one finding
+            out[key]["evidence"] += [row["evidence"], ch["evidence"]]
+            continue
+        label = row.get("label") or row.get("item") or row.get("class")
+        out[key] = _finding(
+            "change_rate_mismatch", "error",
+            f"“{label}”{'增加' if ch['direction'] == 'increase' else '减少'}{wan(amount)}万元，"
+            f"按上年{wan(prior)}万元计算变动率应为{pct(expected)}，文中写的是{pct(rate)}。",
+            to_str(expected.quantize(Decimal("0.0001"))), ch["rate"], [row["evidence"], ch["evidence"]])
+    return list(out.values())
+
+
+def completion_rate_mismatches(facts: list[dict], index: FactIndex, labels) -> list[dict]:
+    """决算 / 完成率 is the budget the rate implies; it must agree with a stated budget."""
+    out = []
+    for f in facts:
+        rate = f.get("budget_completion_rate")
+        if rate is None or f["phase"] != "executed" or Decimal(rate) == 0 or f.get("unit_inferred"):
+            continue
+        budgets = index.get(f["concept"], f["fiscal_year"], "budgeted")
+        if not budgets:
+            continue
+        value, rate_d = Decimal(f["value"]), Decimal(rate)
+        results = []
+        for b in budgets:
+            bv = Decimal(b["value"])
+            if bv <= 0:
+                continue
+            expected = value / bv
+            tol = f["_completion_ulp"] + f["_ulp"] / bv + value * b["_ulp"] / (bv * bv)
+            results.append((abs(expected - rate_d) <= tol, expected, b))
+        if results and not any(ok for ok, *_ in results):
+            _, expected, b = results[0]
+            out.append(_finding(
+                "completion_rate_mismatch", "error",
+                f"“{labels.get(f['concept'], f['concept'])}”决算{wan(value)}万元、预算{wan(b['value'])}万元，"
+                f"完成率应为{pct(expected)}，文中写的是{pct(rate_d)}。",
+                to_str(expected.quantize(Decimal("0.0001"))), rate, [f["evidence"], b["evidence"]]))
+    return out
+
+
+def implausible_completion_rates(items: list[dict]) -> list[dict]:
+    cfg = {k: Decimal(str(v)) for k, v in rules()["completion"]["implausible"].items()}
+    rated = [i for i in items if i.get("budget_completion_rate") is not None]
+    if len(rated) < cfg["min_siblings"] + 1:
+        return []
+    out = []
+    for item in rated:
+        rate = Decimal(item["budget_completion_rate"])
+        siblings = [Decimal(i["budget_completion_rate"]) for i in rated if i is not item]
+        typical = median(siblings)
+        if cfg["sibling_low"] <= typical <= cfg["sibling_high"] and not cfg["low"] <= rate <= cfg["high"]:
+            name = item["item"] or item["kind"] or item["class"]
+            out.append(_finding(
+                "implausible_completion_rate", "warning",
+                f"“{name}”完成预算{pct(rate)}，而同类科目的完成率中位数为{pct(typical)}；这样的预算执行率很少见，"
+                f"请核对决算数或完成率是否有误。",
+                to_str(typical), item["budget_completion_rate"], [item["evidence"]]))
+    return out
+
+
+# ---------------------------------------------------------------- codes and checklist
+def code_name_mismatches(items: list[dict]) -> list[dict]:
+    from .lexicon import get_lexicon, name_key
+    out = []
+    for it in items:
+        known = it.get("name_in_lexicon")
+        name = it["item"] or it["kind"] or it["class"]
+        if known is None or not name or name_key(known) == name_key(name):
+            continue
+        row = get_lexicon().classification.by_code[it["function_code"]]
+        weak = row.evidence.startswith("recalled")
+        out.append(_finding(
+            "code_name_mismatch", "info" if weak else "warning",
+            f"科目编码{it['function_code']}在分类表中的名称是“{known}”，文中写作“{name}”，请核对编码或名称。"
+            + ("（本项目的分类表对该编码的依据较弱。）" if weak else ""),
+            known, name, [it["evidence"]]))
+    return out
+
+
+def missing_required_items(checklist: list[dict]) -> list[dict]:
+    return [_finding("missing_required_item", "warning",
+                     f"未找到必须公开的内容“{c['label']}”。若确无此项，也应说明（如“无政府采购支出”）。",
+                     c["label"], None, [])
+            for c in checklist if c.get("applicable", True) and not c["present"]]
+
+
 def _show(value: str, unit: str) -> str:
-    return f"{yuan_to_wan(value)}万元" if unit == "CNY" else f"{value}{unit}"
+    return f"{wan(value)}万元" if unit == "CNY" else f"{value}{unit}"

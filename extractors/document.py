@@ -13,6 +13,8 @@ HEADING_FORMS = [
     (2, re.compile(rf"^[ \t\u3000]*([{_CN_NUM}]+[、.．][^\n]*)$", re.M), 40),
     (3, re.compile(rf"^[ \t\u3000]*([（(][{_CN_NUM}]+[）)][^\n]*)$", re.M), 40),
     (4, re.compile(r"^[ \t\u3000]*(\d{1,2}[、.．](?!\d)[^\n\d]*)$", re.M), 30),
+    # table captions: 表一 收入支出决算总表, 附表3 …
+    (3, re.compile(rf"^[ \t\u3000]*((?:附表|表)[{_CN_NUM}\d]+[ \t\u3000:：、.]*[^\n|]*)$", re.M), 50),
 ]
 YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?\s*(?:[^\s，。,]{0,20}?)(?:决算|预算|绩效)")
 YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=\s*年)")
@@ -48,7 +50,7 @@ class DocumentReader:
         docs = lex.documents
         self.heading_words = re.compile(
             rf"^[ \t\u3000]*((?:{alternation(docs['heading_words'])})[^\n]{{0,30}})$", re.M)
-        self.doc_types = [(d["type"], d["keywords"]) for d in docs["doc_types"]]
+        self.doc_types = [(d["type"], re.compile(d["pattern"])) for d in docs["doc_types"]]
         # after a region name: more region names, then up to 14 characters, then an organisation word
         self.org_after_region = re.compile(
             rf"[\u4e00-\u9fff]{{0,14}}?(?:{alternation(docs['org_suffixes'])})")
@@ -85,12 +87,13 @@ class DocumentReader:
         return ordered
 
     def doc_type(self, text: str, headings: list[str]) -> str:
-        title = text.lstrip()[:80].split("\n", 1)[0]
-        for line in [title, *headings]:
-            for doc_type, keywords in self.doc_types:
-                if any(k in line for k in keywords):
+        first = text.lstrip().split("\n", 1)[0]
+        titles = [first] if len(first) <= 60 and "，" not in first else []
+        for line in [*titles, *headings]:
+            for doc_type, pattern in self.doc_types:
+                if pattern.search(line):
                     return doc_type
-        counts = {t: sum(text.count(k) for k in kws) for t, kws in self.doc_types}
+        counts = {t: len(p.findall(text)) for t, p in self.doc_types}
         best = max(counts, key=counts.get)
         return best if counts[best] else "unknown"
 

@@ -62,6 +62,7 @@ class DocReport:
     document: Ratio = field(default_factory=Ratio)
     findings: Ratio = field(default_factory=Ratio)
     unexpected_errors: int = 0
+    unexpected_warnings: int = 0
     misses: list[str] = field(default_factory=list)
 
 
@@ -151,8 +152,9 @@ def _findings(gold: list[dict], predicted: list[dict], rep: DocReport) -> None:
         if not ok:
             rep.misses.append(f"missed finding {g['rule']}: {g.get('about', '')}")
     expected = Counter(g["rule"] for g in gold)
-    errors = Counter(f["rule"] for f in predicted if f["severity"] == "error")
-    rep.unexpected_errors = sum(max(0, n - expected[rule]) for rule, n in errors.items())
+    for severity, slot in (("error", "unexpected_errors"), ("warning", "unexpected_warnings")):
+        found = Counter(f["rule"] for f in predicted if f["severity"] == severity)
+        setattr(rep, slot, sum(max(0, n - expected[rule]) for rule, n in found.items()))
 
 
 def _quantities(path: Path, predicted: list[dict], rep: DocReport) -> None:
@@ -180,6 +182,7 @@ def format_report(reports: list[DocReport], verbose: bool = False) -> str:
             t.right += x.right
             t.total += x.total
         total.unexpected_errors += r.unexpected_errors
+        total.unexpected_warnings += r.unexpected_warnings
     lines.append(_row(total))
     return "\n".join(lines)
 
@@ -190,4 +193,4 @@ def _row(r: DocReport) -> str:
             f"line items P={r.line_items.precision:.2f} R={r.line_items.recall:.2f} F1={r.line_items.f1:.2f} | "
             f"rates {r.rates.right}/{r.rates.total} codes {r.codes.right}/{r.codes.total} "
             f"document {r.document.right}/{r.document.total} | findings recall {r.findings.value:.2f} "
-            f"unexpected errors {r.unexpected_errors}{q}")
+            f"unexpected errors {r.unexpected_errors} warnings {r.unexpected_warnings}{q}")

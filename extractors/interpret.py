@@ -24,6 +24,8 @@ def _is_name_char(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or ch in "()"
 
 
+_LIST_OPENER = re.compile(r"其中|主要用于|包括")
+_BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
 _UNIT_DECL = re.compile(r"(?:金额)?单位\s*[:：]?\s*(万元|千元|亿元|元)")
 
 
@@ -57,6 +59,8 @@ class Figure:
     change: Change | None = None
     unit_inferred: bool = False
     line: dict = field(default_factory=dict)   # class/kind/item/codes for line items
+    share_base: str | None = None   # the concept a share names (占本年支出合计的…)
+    parent: Amount | None = None    # the total a 其中/主要用于 list breaks down
 
 
 class Interpreter:
@@ -94,6 +98,8 @@ class Interpreter:
         self.text = text
         self.info = info
         self.qty_at = {q.start: q for q in quantities}
+        self.quantities = quantities
+        self.qty_starts = [q.start for q in quantities]
         self.extra: list[Amount] = []          # bare numbers bound to a figure
         self.used: set[int] = set()            # starts of amounts that belong to a figure
         self.default_scale = self._default_scale(quantities)
@@ -186,12 +192,37 @@ class Interpreter:
                 if pattern is self.bare_pct and not re.match(r"[,，;；。\n]|$", self.text[q.end:q.end + 1]):
                     continue
                 setattr(fig, slot, q)
+                if slot == "share":
+                    named = [t for t in self.lex.find_terms(m.group()) if t[2] == "concept"]
+                    fig.share_base = named[-1][3] if named else None
+                    fig.parent = self._parent_amount(fig.start)
                 self.used.add(q.start)
                 fig.end = q.end
                 pos = q.end
                 break
             else:
                 return
+
+    def _parent_amount(self, pos: int) -> Amount | None:
+        """In 本年支出合计270万元，其中：基本支出…, the 270万元 that the list breaks down."""
+        sent_start, _ = self._sentence_bounds(pos)
+        m = None
+        for m in _LIST_OPENER.finditer(self.text, sent_start, pos):
+            pass
+        if m is None:
+            return None
+        k = bisect_left(self.qty_starts, m.start())
+        while k > 0:
+            q = self.quantities[k - 1]
+            if q.start < sent_start:
+                break
+            if q.kind == "money" and q.end <= m.start():
+                return q
+            k -= 1
+        bare = _BARE_BEFORE.search(self.text, sent_start, m.start())
+        if bare:
+            return self._amount_at(bare.start(), "CNY")
+        return None
 
     def _bind(self, term_start: int, term_end: int, unit: str, filler: re.Pattern) -> tuple[Amount | None, str]:
         m = filler.match(self.text, term_end)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from decimal import Decimal
 
 from . import checks
 from .checklist import checklist
@@ -67,12 +68,11 @@ def _extract_text(text: str, digest: str, source: dict) -> Result:
     indicators = find_indicators(norm.text, quantities, interpreter.used)
 
     build = _Builder(norm, lex)
-    facts, fact_changes = build.facts([f for f in figures if f.kind == "fact"])
-    items, duplicates, item_changes = build.line_items([f for f in figures if f.kind == "line_item"])
-    labels = {c.id: c.label for c in lex.concepts.values()}
-    findings = (checks.duplicate_line_items(duplicates)
-                + checks.conflicting_values(facts, labels)
-                + checks.change_rate_mismatch(fact_changes + item_changes))
+    facts = build.facts([f for f in figures if f.kind == "fact"])
+    items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"], info.sections)
+    checks_list = [build.check(c) for c in checklist(norm.text, info.doc_type, facts)]
+    findings = run_checks(facts, items, duplicates, checks_list, lex)
+    _strip_private(facts + items)
     document = {
         "sha256": digest, "chars": len(text), "text": text, "source": source,
         "doc_type": info.doc_type, "fiscal_year": info.fiscal_year,
@@ -86,8 +86,32 @@ def _extract_text(text: str, digest: str, source: dict) -> Result:
         line_items=items,
         indicators=[build.indicator(i) for i in indicators],
         findings=findings,
-        disclosure_checklist=[build.check(c) for c in checklist(norm.text, info.doc_type)],
+        disclosure_checklist=checks_list,
     )
+
+
+def run_checks(facts, items, duplicates, checks_list, lex) -> list[dict]:
+    labels = {c.id: c.label for c in lex.concepts.values()}
+    index = checks.FactIndex(facts)
+    findings = (checks.conflicting_values(facts, labels)
+                + checks.change_rate_mismatches(facts + items)
+                + checks.sum_mismatches(index, labels)
+                + checks.line_item_sums(items, index, labels)
+                + checks.balance_mismatches(index)
+                + checks.share_mismatches(facts + items, index, labels)
+                + checks.completion_rate_mismatches(facts, index, labels)
+                + checks.implausible_completion_rates(items)
+                + checks.duplicate_line_items(duplicates)
+                + checks.code_name_mismatches(items)
+                + checks.missing_required_items(checks_list))
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: order[f["severity"]])
+
+
+def _strip_private(rows: list[dict]) -> None:
+    for row in rows:
+        for key in [k for k in row if k.startswith("_")]:
+            del row[key]
 
 
 class _Builder:
@@ -129,15 +153,22 @@ class _Builder:
             out["reason"] = self.evidence(*ch.reason)["text"].strip()
         return out
 
-    def _change_check(self, fig: Figure, out: dict) -> tuple[dict, dict] | None:
+    def _private(self, fig: Figure) -> dict:
+        """Stated precisions and share bases for the checks; removed before the result leaves."""
+        p = {"_ulp": checks.half_ulp(fig.amount.text, fig.amount.scale) if fig.amount else Decimal(0)}
+        if fig.share:
+            p["_share_ulp"] = checks.half_ulp(fig.share.text, Decimal(1)) / 100
+            p["_share_base"] = fig.share_base
+            if fig.parent is not None:
+                p["_parent"] = (fig.parent.value, checks.half_ulp(fig.parent.text, fig.parent.scale),
+                                self.evidence(fig.parent.start, fig.parent.end))
+        if fig.completion:
+            p["_completion_ulp"] = checks.half_ulp(fig.completion.text, Decimal(1)) / 100
         ch = fig.change
-        if ch is None or fig.amount is None or ch.amount is None or ch.rate is None:
-            return None
-        return (out, {"value": fig.value, "amount": ch.amount, "rate": ch.rate, "direction": ch.direction,
-                      "value_ulp": checks.half_ulp(fig.amount.text, fig.amount.scale),
-                      "amount_ulp": checks.half_ulp(ch.amount_q.text, ch.amount_q.scale) if ch.amount_q else 0,
-                      "rate_ulp": checks.half_ulp(_rate_text(ch.rate), 1) / 100,
-                      "evidence": out["change"]["evidence"]})
+        if ch and ch.amount_q is not None and ch.rate is not None:
+            p["_change_ulp"] = (checks.half_ulp(ch.amount_q.text, ch.amount_q.scale),
+                                checks.half_ulp(to_str(ch.rate * 100), Decimal(1)) / 100)
+        return p
 
     def _common(self, fig: Figure) -> dict:
         return {
@@ -146,56 +177,71 @@ class _Builder:
             "budget_completion_rate": to_str(fig.completion.value) if fig.completion else None,
         }
 
-    def facts(self, figures: list[Figure]) -> tuple[list[dict], list]:
+    def facts(self, figures: list[Figure]) -> list[dict]:
         merged: dict[tuple, dict] = {}
-        changes = []
         for fig in figures:
             concept = self.lex.concepts[fig.concept]
             key = (fig.concept, to_str(fig.value), fig.phase, fig.fiscal_year)
             ev = self.evidence(fig.start, fig.end)
             out = {"concept": fig.concept, "label": concept.label, "value": to_str(fig.value),
-                   "unit": fig.unit, **self._common(fig), "change": self.change(fig), "evidence": ev}
+                   "unit": fig.unit, **self._common(fig), "change": self.change(fig), "evidence": ev,
+                   **self._private(fig)}
             if fig.unit_inferred:
                 out["unit_inferred"] = True
-            check = self._change_check(fig, out)
-            if check:
-                changes.append(check)
             if key not in merged:
                 out["mentions"] = [ev]
                 merged[key] = out
                 continue
             kept = merged[key]
             kept["mentions"].append(ev)
-            for slot in ("share", "budget_completion_rate", "change"):
-                if kept[slot] is None and out[slot] is not None:
-                    kept[slot] = out[slot]
-        return list(merged.values()), changes
+            _fill(kept, out)
+        return list(merged.values())
 
-    def line_items(self, figures: list[Figure]):
+    def line_items(self, figures: list[Figure], sections) -> tuple[list[dict], list]:
         kept: dict[tuple, dict] = {}
-        duplicates, changes = [], []
+        duplicates = []
         for fig in figures:
             line = fig.line
             ev = self.evidence(fig.start, fig.end)
             out = {"function_code": line["function_code"], "class": line["class"], "kind": line["kind"],
                    "item": line["item"], "level": line["level"], "amount": to_str(fig.value),
                    **self._common(fig), "cofog": line["cofog"], "code_source": line["code_source"],
-                   "change": self.change(fig), "evidence": ev}
+                   "change": self.change(fig), "evidence": ev, **self._private(fig)}
             if fig.unit_inferred:
                 out["unit_inferred"] = True
             if line.get("name_in_lexicon") is not None:
                 out["name_in_lexicon"] = line["name_in_lexicon"]
-            check = self._change_check(fig, out)
-            if check:
-                changes.append(check)
             key = (out["level"], out["class"], out["kind"], out["item"], out["amount"], out["phase"],
                    out["fiscal_year"], out["function_code"])
             if key in kept:
-                duplicates.append((kept[key], out))
+                # the same line twice in one list is an error of the document; in two tables
+                # (总表 and 支出表) it is the same figure shown twice
+                if _section_of(sections, kept[key]["evidence"]["start"]) == _section_of(sections, ev["start"]):
+                    duplicates.append((kept[key], out))
+                _fill(kept[key], out)
                 continue
             kept[key] = out
-        return list(kept.values()), duplicates, changes
+        return list(kept.values()), duplicates
 
 
-def _rate_text(rate) -> str:
-    return to_str(rate * 100)
+def _fill(kept: dict, other: dict) -> None:
+    """A later mention of the same figure supplies the attributes the first one lacked."""
+    slots = {"share": ("_share_ulp", "_share_base", "_parent"), "budget_completion_rate": ("_completion_ulp",),
+             "change": ("_change_ulp",)}
+    for slot, private in slots.items():
+        if kept[slot] is None and other[slot] is not None:
+            kept[slot] = other[slot]
+            for key in private:
+                if key in other:
+                    kept[key] = other[key]
+
+
+def _section_of(sections, offset: int) -> int:
+    """The index of the innermost section holding ``offset`` (-1 before the first heading)."""
+    found = -1
+    for i, sec in enumerate(sections):
+        if sec.start <= offset < sec.end:
+            found = i
+    return found
+
+

@@ -9,7 +9,7 @@ from extractors import __version__, warm_up
 
 from . import problems
 from .responses import FastJSONResponse
-from .routers import extract, health
+from .routers import extract, health, validate
 
 
 @asynccontextmanager
@@ -30,6 +30,7 @@ def create_app() -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(extract.router)
+    app.include_router(validate.router)
     return app
 
 

@@ -93,3 +93,19 @@ def test_healthz_and_openapi(client):
 def test_odd_input_never_500(client, text):
     r = client.post("/v1/extract", json={"text": text})
     assert r.status_code in (200, 422)
+
+
+def test_validate_returns_findings_and_checklist_only(client, sample_text):
+    r = client.post("/v1/validate", json={"text": sample_text})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"schema_version", "document", "findings", "disclosure_checklist"}
+    assert "text" not in body["document"]
+    rules = sorted(f["rule"] for f in body["findings"] if f["severity"] == "error")
+    assert rules == ["change_rate_mismatch", "conflicting_values", "conflicting_values", "conflicting_values"]
+    assert all(c["present"] for c in body["disclosure_checklist"])
+
+
+def test_validate_errors_are_coded_too(client):
+    r = client.post("/v1/validate", json={"text": ""})
+    assert r.status_code == 422 and r.json()["code"] == "E001"

@@ -16,7 +16,7 @@ from ..schemas import ExtractRequest, PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["extraction"])
 
-_BODY_DOC = {
+BODY_DOC = {
     "requestBody": {
         "content": {
             "application/json": {"schema": ExtractRequest.model_json_schema()},
@@ -56,7 +56,7 @@ async def read_document(request: Request, settings: Annotated[Settings, Depends(
 Document = Annotated[dict, Depends(read_document)]
 
 
-@router.post("/extract", openapi_extra=_BODY_DOC, responses=PROBLEM_RESPONSES,
+@router.post("/extract", openapi_extra=BODY_DOC, responses=PROBLEM_RESPONSES,
              summary="Extract quantities, facts, line items, indicators and findings from one document")
 async def extract_document(
     document: Document,
