@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test bench eval clean
+.PHONY: install serve test bench eval clean system-deps corpus
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ install: $(STAMP)
 serve: install
 	$(BIN)/fiscal-extract serve --host 127.0.0.1 --port 8000
 
-test: install
+system-deps:
+	bash scripts/system-deps.sh
+
+test: install system-deps
 	$(BIN)/python -m pytest -q
+
+corpus: install
+	$(BIN)/python corpus/synthetic/build.py corpus
 
 eval: install
 	$(BIN)/fiscal-extract eval corpus/

@@ -55,13 +55,18 @@ def _finding(rule: str, severity: str, message: str, expected, actual, evidence:
             "evidence": [e for e in evidence if e], **extra}
 
 
+def certain(row: dict) -> bool:
+    """A figure whose unit was stated or declared (单位：万元), not guessed from the document."""
+    return not row.get("unit_inferred") or row.get("unit_declared", False)
+
+
 class FactIndex:
     """Certain facts by (concept, fiscal year, phase): only those with a stated unit."""
 
     def __init__(self, facts: list[dict]):
         self.by_key: dict[tuple, list[dict]] = defaultdict(list)
         for f in facts:
-            if not f.get("unit_inferred"):
+            if certain(f):
                 self.by_key[(f["concept"], f["fiscal_year"], f["phase"])].append(f)
 
     def get(self, concept: str, year, phase) -> list[dict]:
@@ -80,9 +85,9 @@ def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
     for (concept, year, phase), group in groups.items():
         if len({f["value"] for f in group}) < 2:
             continue
-        shown = "、".join(_show(f["value"], f["unit"]) for f in group)
+        shown = "、".join(_show(f["value"], f["unit"]) + _where(f) for f in group)
         out.append(_finding(
-            "conflicting_values", "error",
+            _conflict_rule(group), "error",
             f"{year}年“{labels.get(concept, concept)}”在文中出现了不同的数值：{shown}，请核对哪一个是正确的。",
             group[0]["value"], group[1]["value"], [f["evidence"] for f in group], concept=concept))
     return out
@@ -171,7 +176,7 @@ def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str]) 
     out = []
     by_period = defaultdict(list)
     for it in items:
-        if not it.get("unit_inferred"):
+        if certain(it):
             by_period[(it["fiscal_year"], it["phase"])].append(it)
     for (year, phase), rows in by_period.items():
         classes = {r["class"]: r for r in rows if r["level"] == "class"}
@@ -264,7 +269,7 @@ def _balance(rule, totals, flows, carry, year) -> list[dict]:
 def share_mismatches(rows: list[dict], index: FactIndex, labels: dict[str, str]) -> list[dict]:
     out = []
     for row in rows:
-        if row.get("share") is None or row.get("unit_inferred"):
+        if row.get("share") is None or not certain(row):
             continue
         value = Decimal(row.get("value") or row.get("amount"))
         bases = _share_bases(row, index)
@@ -314,7 +319,7 @@ def change_rate_mismatches(rows: list[dict]) -> list[dict]:
         ch = row.get("change")
         if not ch or ch["amount"] is None or ch["rate"] is None or ch["direction"] not in ("increase", "decrease"):
             continue
-        if row.get("unit_inferred") or "_change_ulp" not in row:
+        if not certain(row) or "_change_ulp" not in row:
             continue
         value, amount, rate = Decimal(row.get("value") or row["amount"]), Decimal(ch["amount"]), Decimal(ch["rate"])
         prior = value - amount if ch["direction"] == "increase" else value + amount
@@ -343,7 +348,7 @@ def completion_rate_mismatches(facts: list[dict], index: FactIndex, labels) -> l
     out = []
     for f in facts:
         rate = f.get("budget_completion_rate")
-        if rate is None or f["phase"] != "executed" or Decimal(rate) == 0 or f.get("unit_inferred"):
+        if rate is None or f["phase"] != "executed" or Decimal(rate) == 0 or not certain(f):
             continue
         budgets = index.get(f["concept"], f["fiscal_year"], "budgeted")
         if not budgets:
@@ -411,6 +416,25 @@ def missing_required_items(checklist: list[dict]) -> list[dict]:
                      f"未找到必须公开的内容“{c['label']}”。若确无此项，也应说明（如“无政府采购支出”）。",
                      c["label"], None, [])
             for c in checklist if c.get("applicable", True) and not c["present"]]
+
+
+def _in_table(f: dict) -> bool:
+    return all("table" in m for m in f.get("mentions", [f["evidence"]]))
+
+
+def _where(f: dict) -> str:
+    return f"（表{f['evidence']['table'] + 1}）" if "table" in f["evidence"] else "（正文）"
+
+
+def _conflict_rule(group: list[dict]) -> str:
+    """Two values in prose: conflicting_values; prose against a table cell: text_table_mismatch;
+    one table against another: cross_table_mismatch."""
+    tables = [_in_table(f) for f in group]
+    if all(tables):
+        return "cross_table_mismatch"
+    if any(tables):
+        return "text_table_mismatch"
+    return "conflicting_values"
 
 
 def _show(value: str, unit: str) -> str:

@@ -23,6 +23,8 @@ class Errors:
     E006 = ErrorCode("E006", 422, "The file is corrupt or cannot be read")
     E007 = ErrorCode("E007", 404, "Not found")
     E008 = ErrorCode("E008", 503, "Extraction took too long")
+    E009 = ErrorCode("E009", 422, "The PDF has no text layer and OCR is not available")
+    E010 = ErrorCode("E010", 422, "Converting this format needs a tool that is not installed")
 
     @classmethod
     def all(cls) -> list[ErrorCode]:

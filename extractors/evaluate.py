@@ -67,7 +67,7 @@ class DocReport:
 
 
 def fact_key(f: dict) -> tuple:
-    return (f["concept"], f["value"], f.get("fiscal_year"))
+    return (f["concept"], f["value"], f.get("fiscal_year"), f.get("phase"))
 
 
 def item_key(i: dict) -> tuple:
@@ -123,7 +123,9 @@ def evaluate_file(gold_path: Path) -> DocReport:
         rep.document.check(ok)
         if not ok:
             rep.misses.append(f"document.{k}: gold {v} got {result['document'].get(k)}")
-    rep.facts, fact_pairs = _match(gold.get("facts", []), result["facts"], fact_key, rep.misses, "fact")
+    default_phase = "budgeted" if gold.get("document", {}).get("doc_type") == "budget" else "executed"
+    gold_facts = [{"phase": default_phase, **g} for g in gold.get("facts", [])]
+    rep.facts, fact_pairs = _match(gold_facts, result["facts"], fact_key, rep.misses, "fact")
     rep.line_items, item_pairs = _match(gold.get("line_items", []), result["line_items"], item_key,
                                         rep.misses, "line item")
     _attributes(fact_pairs + item_pairs, rep.rates, rep.misses)

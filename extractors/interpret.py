@@ -15,6 +15,7 @@ from decimal import Decimal
 from .document import DocumentInfo
 from .lexicon import Lexicon, alternation
 from .quantities import Amount, QuantityFinder
+from .table_reader import TableReader
 
 _SENTENCE_END = re.compile(r"[。!?;；\n]")
 _HARD_END = re.compile(r"[。!?\n]|(?<!\d)\.(?!\d)")
@@ -59,6 +60,7 @@ class Figure:
     change: Change | None = None
     unit_inferred: bool = False
     line: dict = field(default_factory=dict)   # class/kind/item/codes for line items
+    table_ref: dict | None = None   # {table, row, col, page} when read from a table
     share_base: str | None = None   # the concept a share names (占本年支出合计的…)
     parent: Amount | None = None    # the total a 其中/主要用于 list breaks down
 
@@ -91,10 +93,9 @@ class Interpreter:
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
         self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'][:-1])}))")
         self.line_marker = re.compile(r"\((类|款|项)\)")
-        self.code_row = re.compile(r"^\s*\|?\s*(2\d{2}(?:\d{2}){0,2})\s*\|\s*([^|\n]+?)\s*\|([^\n]*)$", re.M)
 
     # ------------------------------------------------------------------ entry
-    def run(self, text: str, quantities: list[Amount], info: DocumentInfo):
+    def run(self, text: str, quantities: list[Amount], info: DocumentInfo, tables=(), norm=None):
         self.text = text
         self.info = info
         self.qty_at = {q.start: q for q in quantities}
@@ -107,10 +108,13 @@ class Interpreter:
                            for m in _UNIT_DECL.finditer(text)]
         self.sentence_ends = [m.end() for m in _HARD_END.finditer(text)]
         terms = self.lex.find_terms(text)
-        figures = self._line_items_from_markers()
-        taken = self._covered(figures)
-        figures += self._line_items_from_code_rows(taken)
-        figures += self._facts_and_classes(terms, self._covered(figures))
+        reader = TableReader(self.lex, self)
+        figures, in_tables = [], set()
+        for table in tables:
+            figures += reader.read(table, norm)
+            in_tables.update(range(norm.norm_pos(table.start), norm.norm_pos(table.end)))
+        figures += self._line_items_from_markers()
+        figures += self._facts_and_classes(terms, self._covered(figures) | in_tables)
         figures.sort(key=lambda f: f.start)
         self._changes(figures)
         return figures, self.extra
@@ -128,12 +132,12 @@ class Interpreter:
         scales = [q.scale for q in quantities if q.kind == "money"]
         return max(set(scales), key=scales.count) if scales else Decimal(10000)
 
-    def _scale_at(self, pos: int) -> Decimal:
-        """The unit a table header declared (单位：万元) shortly before ``pos``, else the usual one."""
+    def _scale_at(self, pos: int) -> tuple[Decimal, bool]:
+        """The unit declared (单位：万元) shortly before ``pos`` and True, else the usual one and False."""
         k = bisect_left(self.unit_decls, (pos,))
         if k and pos - self.unit_decls[k - 1][0] < 4000:
-            return self.unit_decls[k - 1][1]
-        return self.default_scale
+            return self.unit_decls[k - 1][1], True
+        return self.default_scale, False
 
     def _amount_at(self, pos: int, unit: str) -> Amount | None:
         q = self.qty_at.get(pos)
@@ -148,10 +152,10 @@ class Interpreter:
         m = self.finder.bare_number(self.text, pos)
         if m is None:
             return None
-        scale = self._scale_at(pos)
+        scale, declared = self._scale_at(pos)
         number = Decimal(m.group().replace(",", ""))
         amount = Amount(m.group(), number * scale, "CNY", "money", scale, None, m.start(), m.end(),
-                        unit_inferred=True)
+                        unit_inferred=True, unit_declared=declared)
         self.extra.append(amount)
         return amount
 
@@ -350,41 +354,6 @@ class Interpreter:
             "cofog": cls.cofog if cls else None,
             "code_source": "lexicon" if deepest else None,
         }
-
-    def _line_items_from_code_rows(self, taken) -> list[Figure]:
-        figures = []
-        c = self.lex.classification
-        for m in self.code_row.finditer(self.text):
-            code, name, rest = m.group(1), m.group(2).strip(), m.group(3)
-            if m.start(1) in taken:
-                continue
-            cells = [x.strip() for x in rest.split("|")]
-            pos = m.start(3)
-            amount = None
-            for cell in cells:
-                idx = self.text.find(cell, pos) if cell else -1
-                if idx >= 0:
-                    amount = self._amount_at(idx, "CNY")
-                    pos = idx + len(cell)
-                if amount is not None or cell:
-                    break
-            if amount is None:
-                continue
-            self.used.add(amount.start)
-            level = {3: "class", 5: "kind", 7: "item"}[len(code)]
-            known = c.by_code.get(code)
-            cls = c.by_code.get(code[:3])
-            kind = c.by_code.get(code[:5]) if len(code) >= 5 else None
-            line = {"level": level,
-                    "class": cls.name if cls else (name if level == "class" else None),
-                    "kind": (kind.name if kind else (name if level == "kind" else None)) if len(code) >= 5 else None,
-                    "item": name if level == "item" else None,
-                    "function_code": code, "cofog": cls.cofog if cls else None,
-                    "code_source": "document", "name_in_lexicon": known.name if known else None}
-            year, phase = self._year_phase("", "", m.start())
-            figures.append(Figure("line_item", amount, amount.value, "CNY", m.start(1), amount.end,
-                                  year, phase, unit_inferred=amount.unit_inferred, line=line))
-        return figures
 
     # ------------------------------------------------------------------ changes
     def _changes(self, figures: list[Figure]) -> None:

@@ -6,6 +6,7 @@ breakpoints, and :meth:`NormText.span` maps a working-copy span back to the orig
 """
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
+_WORDISH = set("()、:，。;")
+
+
 def _deletable(space: str, before: str, after: str) -> bool:
     """Whether a run of white space sits inside a word or a number (支\n出, 2019 年, 1.05 万\n元)."""
     newlines = space.count("\n")
@@ -35,11 +39,34 @@ def _deletable(space: str, before: str, after: str) -> bool:
         return False
     if (_is_cjk(before) or before == "、") and _is_cjk(after):
         return True                                   # 支\n出, 江 苏 省
+    if not newlines and (_is_cjk(before) or before in _WORDISH) and (_is_cjk(after) or after in _WORDISH):
+        return True                                   # OCR: 出国(境 ) 费
     if _is_cjk(before) and after.isdigit():
         return True                                   # 总计\n24,169.74
     if (before.isdigit() or before == ".") and (_is_cjk(after) or after == "%") and not newlines:
         return True                                   # 2019 年, 10.06 %
     return before.isdigit() and newlines == 1 and after in _UNIT_START   # 2214.39\n万元
+
+
+_TRADITIONAL = re.compile("[預決財撥經費會與為從數據說這時過當間實變關處區應總將無產檢義認稅預算際項體單辦們]")
+
+
+@functools.lru_cache(maxsize=1)
+def _opencc():
+    import opencc
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """繁體 to 简体 (OpenCC), one character for one, so offsets into the original still hold.
+    Runs only on text that has traditional characters at all."""
+    if not _TRADITIONAL.search(text):
+        return text
+    cc = _opencc()
+    converted = cc.convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(c if len(c := cc.convert(ch)) == 1 else ch for ch in text)   # phrase rules changed a length
 
 
 @dataclass
@@ -73,7 +100,7 @@ class NormText:
 
 
 def normalize(text: str) -> NormText:
-    folded = text.translate(_TABLE)   # characters beyond the table (IndexError) stay as they are
+    folded = to_simplified(text).translate(_TABLE)   # characters beyond the table stay as they are
     pieces, at, shift = [], [], []
     last = deleted = 0
     for m in _CANDIDATES.finditer(folded):

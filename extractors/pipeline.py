@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from bisect import bisect_right
 from decimal import Decimal
 
 from . import checks
@@ -17,6 +18,7 @@ from .normalize import NormText, normalize
 from .numerals import to_str
 from .quantities import Amount, get_finder
 from .result import Result
+from .tables import pipe_tables
 
 MAX_CHARS = 5_000_000
 
@@ -38,10 +40,12 @@ def warm_up() -> None:
 def extract(source: str | bytes, filename: str | None = None, source_url: str | None = None,
             tokens: bool = False) -> Result:
     """Read one disclosure (text, or bytes with an optional file name) into a v1 :class:`Result`."""
-    media_type, encoding = "text/plain", None
+    media_type, encoding, tables, extra, pages = "text/plain", None, None, {}, []
     if isinstance(source, bytes):
         decoded = decode(source, filename)
         text, media_type, encoding = decoded.text, decoded.media_type, decoded.encoding
+        tables = decoded.tables if decoded.media_type != "text/plain" else None
+        extra, pages = decoded.meta, decoded.pages
         digest = hashlib.sha256(source).hexdigest()
     else:
         text = source
@@ -50,24 +54,26 @@ def extract(source: str | bytes, filename: str | None = None, source_url: str | 
         raise ExtractionError(Errors.E001, "the text is empty or only white space")
     if len(text) > MAX_CHARS:
         raise ExtractionError(Errors.E004, f"{len(text)} characters; the limit is {MAX_CHARS}")
+    if tables is None:
+        tables = pipe_tables(text)
     result = _extract_text(text, digest, {"filename": filename, "url": source_url,
-                                          "media_type": media_type, "encoding": encoding})
+                                          "media_type": media_type, "encoding": encoding, **extra}, tables, pages)
     if tokens:
         from .tokens import tokenize
         result.tokens = tokenize(text)
     return result
 
 
-def _extract_text(text: str, digest: str, source: dict) -> Result:
+def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Result:
     lex, finder, reader, interpreter = _engine()
     norm = normalize(text)
     info = reader.read(text)
     quantities = finder.find(norm.text)
-    figures, bound = interpreter.run(norm.text, quantities, info)
+    figures, bound = interpreter.run(norm.text, quantities, info, tables, norm)
     all_quantities = sorted(quantities + bound, key=lambda q: q.start)
     indicators = find_indicators(norm.text, quantities, interpreter.used)
 
-    build = _Builder(norm, lex)
+    build = _Builder(norm, lex, pages, ocr=bool(source.get("ocr")))
     facts = build.facts([f for f in figures if f.kind == "fact"])
     items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"], info.sections)
     checks_list = [build.check(c) for c in checklist(norm.text, info.doc_type, facts)]
@@ -78,6 +84,7 @@ def _extract_text(text: str, digest: str, source: dict) -> Result:
         "doc_type": info.doc_type, "fiscal_year": info.fiscal_year,
         "department": info.department, "region": info.region,
         "sections": [s.to_dict() for s in info.sections],
+        "tables": [t.to_dict() for t in tables],
     }
     return Result(
         document=document,
@@ -117,13 +124,25 @@ def _strip_private(rows: list[dict]) -> None:
 class _Builder:
     """Turns working-copy figures into contract dicts with original offsets."""
 
-    def __init__(self, norm: NormText, lex) -> None:
+    def __init__(self, norm: NormText, lex, pages=(), ocr: bool = False) -> None:
         self.norm = norm
         self.lex = lex
+        self.page_starts = [p[0] for p in pages]
+        self.page_numbers = [p[1] for p in pages]
+        self.ocr = ocr
 
-    def evidence(self, start: int, end: int) -> dict:
+    def evidence(self, start: int, end: int, ref: dict | None = None) -> dict:
         s, e = self.norm.span(start, end)
-        return {"start": s, "end": e, "text": self.norm.original[s:e]}
+        ev = {"start": s, "end": e, "text": self.norm.original[s:e]}
+        if ref:
+            ev.update({k: v for k, v in ref.items() if v is not None})
+        if self.page_starts and "page" not in ev:
+            k = bisect_right(self.page_starts, s) - 1
+            if k >= 0:
+                ev["page"] = self.page_numbers[k]
+        if self.ocr:
+            ev["ocr"] = True          # read by OCR: its digits deserve less trust
+        return ev
 
     def quantity(self, q: Amount) -> dict:
         d = q.to_dict()
@@ -182,12 +201,11 @@ class _Builder:
         for fig in figures:
             concept = self.lex.concepts[fig.concept]
             key = (fig.concept, to_str(fig.value), fig.phase, fig.fiscal_year)
-            ev = self.evidence(fig.start, fig.end)
+            ev = self.evidence(fig.start, fig.end, fig.table_ref)
             out = {"concept": fig.concept, "label": concept.label, "value": to_str(fig.value),
                    "unit": fig.unit, **self._common(fig), "change": self.change(fig), "evidence": ev,
                    **self._private(fig)}
-            if fig.unit_inferred:
-                out["unit_inferred"] = True
+            _unit_flags(out, fig)
             if key not in merged:
                 out["mentions"] = [ev]
                 merged[key] = out
@@ -202,13 +220,12 @@ class _Builder:
         duplicates = []
         for fig in figures:
             line = fig.line
-            ev = self.evidence(fig.start, fig.end)
+            ev = self.evidence(fig.start, fig.end, fig.table_ref)
             out = {"function_code": line["function_code"], "class": line["class"], "kind": line["kind"],
                    "item": line["item"], "level": line["level"], "amount": to_str(fig.value),
                    **self._common(fig), "cofog": line["cofog"], "code_source": line["code_source"],
                    "change": self.change(fig), "evidence": ev, **self._private(fig)}
-            if fig.unit_inferred:
-                out["unit_inferred"] = True
+            _unit_flags(out, fig)
             if line.get("name_in_lexicon") is not None:
                 out["name_in_lexicon"] = line["name_in_lexicon"]
             key = (out["level"], out["class"], out["kind"], out["item"], out["amount"], out["phase"],
@@ -222,6 +239,13 @@ class _Builder:
                 continue
             kept[key] = out
         return list(kept.values()), duplicates
+
+
+def _unit_flags(out: dict, fig: Figure) -> None:
+    if fig.unit_inferred:
+        out["unit_inferred"] = True
+        if fig.amount is not None and fig.amount.unit_declared:
+            out["unit_declared"] = True     # from a 单位：万元 declaration: certain enough to check
 
 
 def _fill(kept: dict, other: dict) -> None:

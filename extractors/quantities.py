@@ -34,6 +34,7 @@ class Amount:
     end: int
     value_max: Decimal | None = None
     unit_inferred: bool = False
+    unit_declared: bool = False     # the unit came from a 单位：万元 declaration, not a guess
 
     def to_dict(self) -> dict:
         d = {"text": self.text, "kind": self.kind, "value": to_str(self.value), "unit": self.unit,

@@ -202,3 +202,21 @@ def test_sample_has_no_false_error_for_rounding():
     text = open("corpus/yanbian-union-2021-final-accounts.txt", encoding="utf-8").read()
     errors = sorted(f["rule"] for f in extract(text).findings if f["severity"] == "error")
     assert errors == ["change_rate_mismatch", "conflicting_values", "conflicting_values", "conflicting_values"]
+
+
+TABLES = ("表一 收入支出决算总表\n单位：万元\n| 项目 | 决算数 |\n| 本年收入合计 | {t1} |\n\n"
+          "表二 收入决算表\n单位：万元\n| 项目 | 本年收入合计 |\n| 合计 | {t2} |\n\n"
+          "一、收入决算情况说明\n2022年本年收入合计{prose}万元。\n")
+
+
+@pytest.mark.parametrize("t1,t2,prose,rules", [
+    ("227.48", "227.48", "227.48", []),
+    ("227.48", "227.48", "270", ["text_table_mismatch"]),
+    ("227.48", "270.00", "227.48", ["cross_table_mismatch"]),
+])
+def test_prose_against_tables_and_tables_against_each_other(t1, t2, prose, rules):
+    found = [f for f in extract(TABLES.format(t1=t1, t2=t2, prose=prose)).findings
+             if f["rule"] in ("conflicting_values", "text_table_mismatch", "cross_table_mismatch")]
+    assert [f["rule"] for f in found] == rules
+    for f in found:
+        assert any("table" in ev for ev in f["evidence"])

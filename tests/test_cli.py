@@ -40,7 +40,7 @@ def test_single_failing_file_exits_nonzero_with_code_on_stderr(tmp_path):
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.7 nothing")
     p = run("extract", str(bad))
-    assert p.returncode == 1 and "E003" in p.stderr and p.stdout == ""
+    assert p.returncode == 1 and "E006" in p.stderr and p.stdout == ""
 
 
 def test_eval_prints_scores(capsys):

@@ -1,4 +1,5 @@
 """Every corpus document: offsets, contract validity, and the evaluation floor."""
+import json
 from pathlib import Path
 
 import pytest
@@ -6,10 +7,12 @@ import pytest
 from extractors import extract
 from extractors.evaluate import evaluate_dir, evaluate_file
 
-from .conftest import CORPUS, CORPUS_TEXTS
+from .conftest import CORPUS
+
+CORPUS_DOCS = sorted(CORPUS / json.loads(g.read_text(encoding="utf-8"))["doc"] for g in CORPUS.glob("*.gold.json"))
 
 
-@pytest.fixture(scope="module", params=CORPUS_TEXTS, ids=[p.name for p in CORPUS_TEXTS])
+@pytest.fixture(scope="module", params=CORPUS_DOCS, ids=[p.name for p in CORPUS_DOCS])
 def result(request):
     return extract(request.param.read_bytes(), request.param.name).to_dict()
 
@@ -53,6 +56,15 @@ def test_sections_are_nested_spans(result):
         assert text[s["start"]:].startswith(s["heading"][:4])
 
 
+def test_table_evidence_points_at_its_cell(result):
+    tables = result["document"]["tables"]
+    for row in result["facts"] + result["line_items"]:
+        ev = row["evidence"]
+        if "table" in ev:
+            cell = tables[ev["table"]]["rows"][ev["row"]][ev["col"]]
+            assert ev["text"].endswith(cell)
+
+
 def test_sample_document_scores_full_marks():
     rep = evaluate_file(CORPUS / "yanbian-union-2021-final-accounts.gold.json")
     assert rep.facts.f1 == 1.0, rep.misses
@@ -72,4 +84,9 @@ def test_each_corpus_document_generalizes(gold):
 def test_corpus_has_at_least_five_documents_with_gold():
     assert len(list(CORPUS.glob("*.gold.json"))) >= 5
     for gold in CORPUS.glob("*.gold.json"):
-        assert (gold.parent / gold.name.replace(".gold.json", ".txt")).exists()
+        assert (CORPUS / json.loads(gold.read_text(encoding="utf-8"))["doc"]).exists()
+
+
+def test_corpus_covers_every_format():
+    suffixes = {p.suffix for p in CORPUS_DOCS}
+    assert {".txt", ".pdf", ".docx", ".xlsx", ".xls", ".html"} <= suffixes

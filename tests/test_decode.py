@@ -24,8 +24,9 @@ def test_text_encodings(data, encoding):
 
 
 @pytest.mark.parametrize("data,kind", [
-    (b"%PDF-1.7", "pdf"), (b"PK\x03\x04rest", "zip (docx/xlsx)"), (b"\xd0\xcf\x11\xe0\xa1\xb1", "ole2 (doc/xls)"),
-    (b"\x89PNG\r\n", "image"), ("正文".encode(), "text"),
+    (b"%PDF-1.7", "pdf"), (b"PK\x03\x04rest", "damaged zip"), (b"\xd0\xcf\x11\xe0\xa1\xb1", "ole2 (doc/xls)"),
+    (b"\x89PNG\r\n", "image"), ("正文".encode(), "text"), (b"<!DOCTYPE html><html>", "html"),
+    (b"\x1f\x8b\x08", "archive"),
 ])
 def test_sniff_by_content_not_name(data, kind):
     assert sniff(data, "misleading.txt") == kind

@@ -1,10 +1,16 @@
-"""bytes -> text. Each format is one small module behind :func:`decode`."""
+"""bytes -> text and tables. Each format is one small module behind :func:`decode`.
+
+The type is sniffed from the bytes, never taken from the file name alone.
+Limits (documented in the README): 50 MB per document, 500 PDF pages, 200,000 table cells,
+200 MB uncompressed inside a .docx/.xlsx, 60 s for a LibreOffice conversion.
+"""
 from __future__ import annotations
 
+import zipfile
+import io
 from dataclasses import dataclass, field
 
 from ..errors import Errors, ExtractionError
-from . import text as _text
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -15,6 +21,8 @@ class Decoded:
     media_type: str
     encoding: str | None = None
     tables: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    pages: list = field(default_factory=list)     # (text offset, page number) where each page starts
 
 
 def decode(data: bytes, filename: str | None = None) -> Decoded:
@@ -23,21 +31,68 @@ def decode(data: bytes, filename: str | None = None) -> Decoded:
     if len(data) > MAX_BYTES:
         raise ExtractionError(Errors.E004, f"{len(data)} bytes; the limit is {MAX_BYTES}")
     kind = sniff(data, filename)
+    if kind == "pdf":
+        from .pdf import decode_pdf
+        return decode_pdf(data)
+    if kind == "docx":
+        from .office import decode_docx
+        return decode_docx(data)
+    if kind == "xlsx":
+        from .office import decode_xlsx
+        return decode_xlsx(data)
+    if kind == "xls":
+        from .office import decode_xls
+        return decode_xls(data)
+    if kind == "doc":
+        from .office import decode_doc
+        return decode_doc(data)
+    if kind == "html":
+        from .html import decode_html
+        return decode_html(data)
+    if kind == "damaged zip":
+        raise ExtractionError(Errors.E006, "a damaged ZIP container (not a readable .docx/.xlsx)")
     if kind == "text":
-        text, encoding = _text.decode_text(data)
+        from .text import decode_text
+        text, encoding = decode_text(data)
         return Decoded(text, "text/plain", encoding)
-    raise ExtractionError(Errors.E003, f"{kind} documents are not supported yet; send text")
+    raise ExtractionError(Errors.E003, f"{kind} files are not supported; send text, HTML, PDF, Word or Excel")
 
 
 def sniff(data: bytes, filename: str | None) -> str:
-    """The real type from the first bytes, never from the file name alone."""
+    """The real type from the first bytes."""
     head = data[:8]
-    if head.startswith(b"%PDF"):
+    if head.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "zip (docx/xlsx)"
+        return _zip_kind(data)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "ole2 (doc/xls)"
-    if head[:4] in (b"\x89PNG", b"GIF8") or head[:3] == b"\xff\xd8\xff":
+        return _ole_kind(data)
+    if head[:4] in (b"\x89PNG", b"GIF8") or head[:3] == b"\xff\xd8\xff" or head[:4] in (b"II*\x00", b"MM\x00*"):
         return "image"
+    if head[:4] in (b"Rar!", b"7z\xbc\xaf") or head[:2] == b"\x1f\x8b":
+        return "archive"
+    sample = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if sample.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in sample or b"<table" in sample:
+        return "html"
     return "text"
+
+
+def _zip_kind(data: bytes) -> str:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, ValueError):
+        return "damaged zip"
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return "zip archive"
+
+
+def _ole_kind(data: bytes) -> str:
+    """An OLE2 container by the names of its streams (UTF-16 in the directory sectors)."""
+    if "WordDocument".encode("utf-16-le") in data:
+        return "doc"
+    if "Workbook".encode("utf-16-le") in data or "Book\x00".encode("utf-16-le") in data:
+        return "xls"
+    return "ole2 (doc/xls)"

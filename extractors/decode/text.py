@@ -13,6 +13,7 @@ _CANDIDATES = ["utf-8", "gb18030", "big5", "utf-16"]
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
+    """Bytes of plain text to str, by BOM, then strict UTF-8, then detection (GB18030, Big5)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _strict(data, encoding), encoding

@@ -1,0 +1,101 @@
+"""PDF with a text layer (pdfplumber, one pass per page: lines outside tables, and the tables),
+stitched across pages; a PDF without one goes to OCR."""
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+from ..errors import Errors, ExtractionError
+from ..tables import TextBuilder
+from . import Decoded
+
+MAX_PAGES = 500
+MIN_CHARS_PER_PAGE = 20          # below this on average, the PDF is a scan
+_PAGE_NUMBER = re.compile(r"^\s*[-—]?\s*(?:第\s*)?\d{1,4}\s*(?:页)?\s*[-—]?\s*$|^\s*\d+\s*/\s*\d+\s*$")
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
+def decode_pdf(data: bytes) -> Decoded:
+    import pdfplumber
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pages = pdf.pages
+    except Exception as e:          # pdfminer raises many types for damaged or encrypted files
+        raise ExtractionError(Errors.E006, _why(e)) from None
+    try:
+        if len(pages) > MAX_PAGES:
+            raise ExtractionError(Errors.E004, f"{len(pages)} pages; the limit is {MAX_PAGES}")
+        blocks, chars = _blocks(pages)
+    except ExtractionError:
+        raise
+    except Exception as e:
+        raise ExtractionError(Errors.E006, _why(e)) from None
+    finally:
+        pdf.close()
+    if chars < MIN_CHARS_PER_PAGE * max(1, len(pages)):
+        from .ocr import ocr_pdf
+        return ocr_pdf(data)
+    return _render(blocks, len(pages))
+
+
+def _why(e: Exception) -> str:
+    name = type(e).__name__
+    if "Password" in name or "encrypt" in str(e).lower():
+        return "the PDF is encrypted; send a copy without a password"
+    return f"the PDF cannot be read ({name})"
+
+
+def _blocks(pages) -> tuple[list, int]:
+    """(page, top, kind, content) in reading order, for every page."""
+    blocks, chars = [], 0
+    for number, page in enumerate(pages, 1):
+        chars += len(page.chars)
+        found = page.find_tables()
+        boxes = [t.bbox for t in found]
+        outside = page.filter(lambda o: not _inside(o, boxes)) if boxes else page
+        items = [(line["top"], "text", line["text"]) for line in outside.extract_text_lines()
+                 if not _PAGE_NUMBER.match(line["text"])]
+        items += [(t.bbox[1], "table", t.extract()) for t in found]
+        blocks += [(number, top, kind, content) for top, kind, content in sorted(items, key=lambda i: i[0])]
+        page.flush_cache()
+    return blocks, chars
+
+
+def _inside(obj, boxes) -> bool:
+    x = (obj.get("x0", 0) + obj.get("x1", 0)) / 2
+    y = (obj.get("top", 0) + obj.get("bottom", 0)) / 2
+    return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+
+def _render(blocks, n_pages: int) -> Decoded:
+    builder, page_starts = TextBuilder(), []
+    stitched = _stitch(blocks)
+    last_page = None
+    for page, kind, content in stitched:
+        if page != last_page:
+            page_starts.append((builder.length, page))
+            last_page = page
+        if kind == "text":
+            builder.paragraph(content)
+        else:
+            builder.table(content, page=page, source="pdf")
+    return Decoded(builder.text(), "application/pdf", tables=builder.tables, pages=page_starts,
+                   meta={"pages": n_pages})
+
+
+def _stitch(blocks) -> list:
+    """A table that goes on at the top of the next page joins the one before it."""
+    out, last_page = [], None
+    for page, _top, kind, content in blocks:
+        if kind == "table" and out and out[-1][1] == "table" and last_page == page - 1 \
+                and len(content[0]) == len(out[-1][2][0]):
+            previous = out[-1][2]
+            rows = content[1:] if content and content[0] == previous[0] else content   # repeated header
+            out[-1] = (out[-1][0], "table", previous + rows)
+            last_page = page
+            continue
+        out.append((page, kind, content))
+        last_page = page
+    return out

@@ -1,0 +1,322 @@
+"""Reads tables through their headers: which column holds codes, names, which amount and phase.
+
+A row with a functional code (``2012901``, or ``201 | 29 | 01`` across columns) is a line item;
+a row whose label is a fiscal term (``本年收入合计``, ``一般公共服务支出``) is a fact or a class
+row; the 合计 row is the table's total (its concept comes from the caption, lexicons/tables.yaml),
+and in that row a column whose header is a term (基本支出, 项目支出) gives that term's figure.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import yaml
+
+from .lexicon import LEXICON_DIR, Lexicon
+from .normalize import NormText
+from .quantities import Amount
+from .tables import Table
+
+_NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+_NIL = {"-", "—", "－", "--", "——", "/", "", "0.00", "0"}
+_OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\(?[一二三四五六七八九十\d]+\)|其中[:：]?|加[:：]|减[:：])+")
+_PHASE_LABEL = re.compile(r"^(?:(?P<b>年初预算|调整预算|全年预算|预算)|(?P<e>决算|实际))(?:数|金额)?$")
+_YEAR = re.compile(r"(20\d{2})年")
+
+
+@functools.lru_cache(maxsize=1)
+def table_rules() -> dict:
+    with open(LEXICON_DIR / "tables.yaml", encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    cols = {k: re.compile(v) for k, v in data["columns"].items()}
+    kinds = [(re.compile(t["pattern"]), t["type"], t.get("total")) for t in data["tables"]]
+    return {"columns": cols, "tables": kinds, "total_labels": set(data["total_labels"]),
+            "generic_totals": set(data["generic_totals"])}
+
+
+@dataclass
+class NCell:
+    text: str      # normalized
+    start: int     # working-copy offsets
+    end: int
+    col: int
+
+
+def parse_number(text: str) -> Decimal | None:
+    t = text.replace(",", "").replace("−", "-").rstrip("%")
+    if not _NUMBER.match(text.replace("−", "-")):
+        return None
+    try:
+        return Decimal(t)
+    except InvalidOperation:
+        return None
+
+
+class TableReader:
+    def __init__(self, lex: Lexicon, interp) -> None:
+        self.lex = lex
+        self.interp = interp       # for _scale_at, the figure type and the document info
+        self.rules = table_rules()
+
+    def read(self, table: Table, norm: NormText) -> list:
+        grid = [[self._cell(c, i, norm) for i, c in enumerate(row)] for row in table.rows]
+        if not grid:
+            return []
+        t_start = norm.norm_pos(table.start)
+        kind, total_concept = self._kind(t_start)
+        n_header = self._header_rows(grid)
+        headers = self._headers(grid[:n_header])
+        code_cols = [i for i, h in enumerate(headers) if self.rules["columns"]["code"].search(h)]
+        figures = []
+        state = {"class": None, "kind": None, "names": {}}
+        for r in range(n_header, len(grid)):
+            row = grid[r]
+            figures += self._row(table, r, row, headers, code_cols, kind, total_concept, state)
+        return figures
+
+    # ------------------------------------------------------------ structure
+    def _cell(self, cell, col: int, norm: NormText) -> NCell:
+        s, e = norm.norm_pos(cell.start), norm.norm_pos(cell.end)
+        return NCell(norm.text[s:e].strip(), s, e, col)
+
+    def _kind(self, pos: int) -> tuple[str | None, str | None]:
+        """The table's type from its caption: the nearest line before it that names one,
+        going no further back than the table before it."""
+        before = self.interp.text[max(0, pos - 300):pos].split("\n")
+        for line in reversed(before[-6:]):
+            if line.lstrip().startswith("|"):
+                break
+            for pattern, kind, total in self.rules["tables"]:
+                if pattern.search(line):
+                    return kind, total
+        return None, None
+
+    @staticmethod
+    def _header_rows(grid) -> int:
+        for i, row in enumerate(grid):
+            if any(parse_number(c.text) is not None and not _looks_like_code(c.text) for c in row):
+                return i
+        return 0
+
+    @staticmethod
+    def _headers(rows) -> list[str]:
+        width = max((len(r) for r in rows), default=0)
+        filled = []
+        for row in rows:
+            last, out = "", []
+            for i in range(width):
+                text = row[i].text if i < len(row) else ""
+                last = text or last          # a merged header cell spans to the right
+                out.append(last)
+            filled.append(out)
+        return [" ".join(dict.fromkeys(r[i] for r in filled if r[i])) for i in range(width)]
+
+    # ------------------------------------------------------------ rows
+    def _row(self, table, r, row, headers, code_cols, kind, total_concept, state) -> list:
+        code = self._code(row, code_cols, state, headers)
+        labels = [c for c in row if c.text and parse_number(c.text) is None
+                  and not (c.col in code_cols and _looks_like_code(c.text))]
+        if code:
+            name_cell = labels[0] if labels else None
+            if name_cell is not None:
+                state["names"][code] = name_cell.text
+            return self._line_item(table, r, row, headers, code, name_cell, state["names"])
+        out = []
+        phase_label = labels and _PHASE_LABEL.match(labels[0].text)
+        if phase_label and len(labels) == 1:
+            return self._phase_row(table, r, row, headers, labels[0], phase_label, total_concept)
+        for i, label in enumerate(labels):
+            nxt = labels[i + 1].col if i + 1 < len(labels) else len(row)
+            values = [c for c in row if label.col < c.col < nxt]
+            out += self._labelled(table, r, label, values, headers, kind, total_concept)
+        return out
+
+    def _code(self, row, code_cols, state, headers) -> str | None:
+        """The functional code of a row: one code column, or 类 | 款 | 项 columns (blanks inherit)."""
+        split = {h.split(" ")[-1]: i for i, h in enumerate(headers) if h.split(" ")[-1] in ("类", "款", "项")}
+        by_col = {c.col: c.text for c in row}
+        if len(split) == 3:
+            cls, kind, item = (by_col.get(split[k], "") for k in ("类", "款", "项"))
+            if not (cls or kind or item) or not all(p.isdigit() for p in (cls, kind, item) if p):
+                return None
+            cls = cls or state["class"]
+            if item and not kind and state["kind"]:
+                kind = state["kind"][3:]
+            code = (cls or "") + (kind or "") + (item or "")
+        else:
+            cells = [c for c in row if c.col in code_cols] if code_cols else row[:1]
+            code = "".join(c.text for c in cells if c.text)
+        if len(code) not in (3, 5, 7) or not code.isdigit() or not code.startswith("2"):
+            return None
+        state["class"] = code[:3]
+        state["kind"] = code[:5] if len(code) >= 5 else None
+        return code
+
+    def _amounts(self, table, r, values, headers) -> list[tuple[str, Amount, dict]]:
+        """(role, amount, ref) for each value cell: role is main:<phase>, rate, or part:<header>."""
+        cols = self.rules["columns"]
+        out, seen_main = [], set()
+        for c in values:
+            number = parse_number(c.text)
+            header = _at(headers, c.col)
+            if number is None:
+                continue
+            ref = {"table": table.index, "row": r, "col": c.col, "page": table.page}
+            if cols["rate"].search(header) and not cols["breakdown"].search(header):
+                value = number / 100
+                out.append(("rate", Amount(c.text, value, "%", "percent", Decimal(1), None, c.start, c.end), ref))
+                continue
+            phase = self._phase(header)
+            if phase in seen_main or (cols["breakdown"].search(header) and seen_main):
+                out.append((f"part:{header}", self._money(c, number), ref))
+                continue
+            seen_main.add(phase)
+            out.append((f"main:{phase}", self._money(c, number), ref))
+        return out
+
+    def _money(self, c: NCell, number: Decimal) -> Amount:
+        scale, declared = self.interp._scale_at(c.start)
+        return Amount(c.text, number * scale, "CNY", "money", scale, None, c.start, c.end,
+                      unit_inferred=True, unit_declared=declared)
+
+    def _phase(self, header: str) -> str:
+        cols = self.rules["columns"]
+        if cols["executed"].search(header):
+            return "executed"
+        if cols["budgeted"].search(header) and not header.startswith("一般公共预算"):
+            return "budgeted"
+        return self.interp.info.phase
+
+    def _year(self, header: str) -> int | None:
+        m = _YEAR.search(header)
+        return int(m.group(1)) if m else self.interp.info.fiscal_year
+
+    # ------------------------------------------------------------ figures
+    def _term(self, text: str):
+        stripped = _OUTLINE.sub("", text)
+        terms = self.lex.find_terms(stripped)
+        if not terms:
+            return None
+        start, end, kind, ident = max(terms, key=lambda t: t[1] - t[0])
+        if len(stripped) - (end - start) > 3:
+            return None              # the label says more than the term: a narrower figure
+        return kind, ident
+
+    def _labelled(self, table, r, label, values, headers, kind, total_concept) -> list:
+        amounts = self._amounts(table, r, values, headers)
+        if not amounts:
+            return []
+        if label.text in self.rules["total_labels"]:
+            term = ("concept", total_concept) if total_concept else None
+        else:
+            term = self._term(label.text)
+            if term and term[1] in self.rules["generic_totals"] and total_concept:
+                term = ("concept", total_concept)     # 收入总计 in the 财政拨款 table is that table's total
+        if term is None:
+            return []
+        out = []
+        for role, amount, ref in amounts:
+            if not role.startswith("main:"):
+                continue
+            phase = role[5:]
+            fig = self._figure(term, label, amount, ref, phase, _at(headers, ref["col"]))
+            if fig is not None:
+                rate = next((a for ro, a, _ in amounts if ro == "rate"), None)
+                if rate is not None and phase == "executed":
+                    fig.completion = rate
+                out.append(fig)
+        if term == ("concept", total_concept) and kind in _COLUMNS_ARE_TERMS:
+            out += self._part_columns(label, amounts)
+        return out
+
+    def _part_columns(self, label, amounts) -> list:
+        out = []
+        for role, amount, ref in amounts:
+            if role.startswith("part:"):
+                term = self._term(role[5:].split(" ")[-1])
+                if term and term[0] == "concept":
+                    out.append(self._figure(term, label, amount, ref, self.interp.info.phase, role[5:]))
+        return [f for f in out if f is not None]
+
+    def _phase_row(self, table, r, row, headers, label, m, total_concept) -> list:
+        """A row named 预算数 or 决算数 under columns named by terms (a 三公 table laid out across)."""
+        phase = "budgeted" if m.group("b") else "executed"
+        out = []
+        for c in row:
+            number = parse_number(c.text)
+            if c.col == label.col or number is None or c.col >= len(headers):
+                continue
+            header = headers[c.col].split(" ")[-1]
+            term = ("concept", total_concept) if header in self.rules["total_labels"] and total_concept else self._term(header)
+            if term:
+                ref = {"table": table.index, "row": r, "col": c.col, "page": table.page}
+                fig = self._figure(term, c, self._money(c, number), ref, phase, header)
+                if fig:
+                    out.append(fig)
+        return out
+
+    def _figure(self, term, label, amount, ref, phase, header):
+        from .interpret import Figure
+        kind, ident = term
+        year = self._year(header)
+        self.interp.used.add(amount.start)
+        self.interp.extra.append(amount)
+        if kind == "concept":
+            concept = self.lex.concepts[ident]
+            if concept.unit != "CNY":
+                return None
+            return Figure("fact", amount, amount.value, "CNY", label.start, amount.end, year, phase, ident,
+                          unit_inferred=True, table_ref=ref)
+        row = self.lex.classification.by_code[ident]
+        return Figure("line_item", amount, amount.value, "CNY", label.start, amount.end, year, phase,
+                      unit_inferred=True, table_ref=ref,
+                      line={"level": "class", "class": row.name, "kind": None, "item": None,
+                            "function_code": row.code, "cofog": row.cofog, "code_source": "lexicon"})
+
+    def _line_item(self, table, r, row, headers, code, name_cell, names) -> list:
+        from .interpret import Figure
+        values = [c for c in row if name_cell is None or c.col > name_cell.col]
+        amounts = self._amounts(table, r, values, headers)
+        c = self.lex.classification
+        known = c.by_code.get(code)
+        name = name_cell.text if name_cell else (known.name if known else None)
+        level = {3: "class", 5: "kind", 7: "item"}[len(code)]
+
+        def name_of(prefix: str) -> str | None:
+            row_ = c.by_code.get(prefix)           # the classification's name, else the table's own
+            return row_.name if row_ else names.get(prefix)
+        cls = c.by_code.get(code[:3])
+        line = {"level": level,
+                "class": name_of(code[:3]) if level != "class" else (cls.name if cls else name),
+                "kind": (name_of(code[:5]) if level == "item" else name) if len(code) >= 5 else None,
+                "item": name if level == "item" else None,
+                "function_code": code, "cofog": cls.cofog if cls else None, "code_source": "document",
+                "name_in_lexicon": known.name if known else None}
+        start = min(x.start for x in row if x.text)
+        out = []
+        rate = next((a for ro, a, _ in amounts if ro == "rate"), None)
+        for role, amount, ref in amounts:
+            if not role.startswith("main:"):
+                continue
+            self.interp.used.add(amount.start)
+            self.interp.extra.append(amount)
+            fig = Figure("line_item", amount, amount.value, "CNY", start, amount.end,
+                         self._year(_at(headers, ref["col"])), role[5:],
+                         unit_inferred=True, table_ref=ref, line=dict(line))
+            if rate is not None and role == "main:executed":
+                fig.completion = rate
+            out.append(fig)
+        return out
+
+
+_COLUMNS_ARE_TERMS = {"expenditure", "revenue", "basic", "three_public", "procurement"}
+
+
+def _at(headers: list[str], col: int) -> str:
+    return headers[col] if col < len(headers) else ""
+
+
+def _looks_like_code(text: str) -> bool:
+    return text.isdigit() and len(text) in (2, 3, 4, 5, 7)
