@@ -419,7 +419,7 @@ def missing_required_items(checklist: list[dict]) -> list[dict]:
 
 
 def _in_table(f: dict) -> bool:
-    return all("table" in m for m in f.get("mentions", [f["evidence"]]))
+    return any("table" in m for m in f.get("mentions", [f["evidence"]]))
 
 
 def _where(f: dict) -> str:
@@ -427,8 +427,8 @@ def _where(f: dict) -> str:
 
 
 def _conflict_rule(group: list[dict]) -> str:
-    """Two values in prose: conflicting_values; prose against a table cell: text_table_mismatch;
-    one table against another: cross_table_mismatch."""
+    """Two values in prose: conflicting_values; a value only in prose against a table cell:
+    text_table_mismatch; values that each stand in some table: cross_table_mismatch."""
     tables = [_in_table(f) for f in group]
     if all(tables):
         return "cross_table_mismatch"
