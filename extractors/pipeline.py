@@ -218,6 +218,7 @@ class _Builder:
     def line_items(self, figures: list[Figure], sections) -> tuple[list[dict], list]:
         kept: dict[tuple, dict] = {}
         duplicates = []
+        starts = [sec.start for sec in sections]
         for fig in figures:
             line = fig.line
             ev = self.evidence(fig.start, fig.end, fig.table_ref)
@@ -233,7 +234,7 @@ class _Builder:
             if key in kept:
                 # the same line twice in one list is an error of the document; in two tables
                 # (总表 and 支出表) it is the same figure shown twice
-                if _section_of(sections, kept[key]["evidence"]["start"]) == _section_of(sections, ev["start"]):
+                if _section_of(sections, starts, kept[key]["evidence"]["start"]) == _section_of(sections, starts, ev["start"]):
                     duplicates.append((kept[key], out))
                 _fill(kept[key], out)
                 continue
@@ -260,12 +261,13 @@ def _fill(kept: dict, other: dict) -> None:
                     kept[key] = other[key]
 
 
-def _section_of(sections, offset: int) -> int:
-    """The index of the innermost section holding ``offset`` (-1 before the first heading)."""
-    found = -1
-    for i, sec in enumerate(sections):
-        if sec.start <= offset < sec.end:
-            found = i
-    return found
+def _section_of(sections, starts: list[int], offset: int) -> int:
+    """The index of the innermost section holding ``offset`` (-1 before the first heading).
+    Sections nest and are sorted by start, so the nearest one before ``offset`` that still
+    runs past it is the innermost."""
+    i = bisect_right(starts, offset) - 1
+    while i >= 0 and sections[i].end <= offset:
+        i -= 1
+    return i
 
 
