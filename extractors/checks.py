@@ -39,6 +39,20 @@ def half_ulp(text: str, scale: Decimal) -> Decimal:
     return Decimal(1).scaleb(-decimals) / 2 * scale
 
 
+def pct_ulp(text: str) -> Decimal:
+    """One unit of the last stated digit of a percentage, as a fraction (18.8% -> 0.001)."""
+    return half_ulp(text, Decimal(1)) * 2 / 100
+
+
+def rate_agrees(expected: Decimal, stated: Decimal, ulp: Decimal, inputs: Decimal, adjusted: bool = False) -> bool:
+    """Whether a computed rate agrees with the stated one. A stated rate may be rounded (half a
+    digit either way) or truncated (up to a whole digit below the true value); a share in a list
+    may also have been adjusted by a digit so that the list sums to 100%. ``inputs`` is what the
+    rounding of the amounts can move the computed rate."""
+    below = ulp if adjusted else ulp / 2
+    return -(below + inputs) <= expected - stated <= ulp + inputs
+
+
 def wan(value) -> str:
     return to_str(Decimal(value) / 10000)
 
@@ -82,7 +96,7 @@ def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
         groups[(f["concept"], f["fiscal_year"], f["phase"])].append(f)
     out = []
     for (concept, year, phase), group in groups.items():
-        if len({f["value"] for f in group}) < 2:
+        if len({f["value"] for f in group}) < 2 or _all_within_rounding(group):
             continue
         shown = "、".join(_show(f["value"], f["unit"]) + _where(f) for f in group)
         out.append(_finding(
@@ -280,8 +294,9 @@ def share_mismatches(rows: list[dict], index: FactIndex, labels: dict[str, str])
             if base_value <= 0:
                 continue
             expected = value / base_value
-            tol = row["_share_ulp"] + row["_ulp"] / base_value + value * base_ulp / (base_value * base_value)
-            checks.append((abs(expected - share) <= tol, expected, base_value, base_ev))
+            inputs = row["_ulp"] / base_value + value * base_ulp / (base_value * base_value)
+            checks.append((rate_agrees(expected, share, row["_share_ulp"], inputs, adjusted=True),
+                           expected, base_value, base_ev))
         if not checks or any(ok for ok, *_ in checks):
             continue
         _, expected, base_value, base_ev = min(checks, key=lambda c: abs(c[1] - share))
@@ -326,8 +341,8 @@ def change_rate_mismatches(rows: list[dict]) -> list[dict]:
             continue
         expected = amount / prior
         amount_ulp, rate_ulp = row["_change_ulp"]
-        tol = rate_ulp + amount_ulp / prior + amount * (row["_ulp"] + amount_ulp) / (prior * prior)
-        if abs(expected - rate) <= tol:
+        inputs = amount_ulp / prior + amount * (row["_ulp"] + amount_ulp) / (prior * prior)
+        if rate_agrees(expected, rate, rate_ulp, inputs):
             continue
         key = (value, amount, rate, ch["direction"])
         if key in out:   # the same wrong rate stated again for another total: one finding
@@ -359,8 +374,8 @@ def completion_rate_mismatches(facts: list[dict], index: FactIndex, labels) -> l
             if bv <= 0:
                 continue
             expected = value / bv
-            tol = f["_completion_ulp"] + f["_ulp"] / bv + value * b["_ulp"] / (bv * bv)
-            results.append((abs(expected - rate_d) <= tol, expected, b))
+            inputs = f["_ulp"] / bv + value * b["_ulp"] / (bv * bv)
+            results.append((rate_agrees(expected, rate_d, f["_completion_ulp"], inputs), expected, b))
         if results and not any(ok for ok, *_ in results):
             _, expected, b = results[0]
             out.append(_finding(
@@ -426,6 +441,12 @@ def missing_required_items(checklist: list[dict]) -> list[dict]:
                      f"未找到必须公开的内容“{c['label']}”。若确无此项，也应说明（如“无政府采购支出”）。",
                      c["label"], None, [])
             for c in checklist if c.get("applicable", True) and not c["present"]]
+
+
+def _all_within_rounding(group: list[dict]) -> bool:
+    """17,192万元 in prose and 171,915,169元 in a table are one figure stated at two precisions."""
+    return all(abs(Decimal(a["value"]) - Decimal(b["value"])) <= a.get("_ulp", ZERO) + b.get("_ulp", ZERO)
+               for a, b in itertools.combinations(group, 2))
 
 
 def _in_table(f: dict) -> bool:

@@ -176,17 +176,17 @@ class _Builder:
         """Stated precisions and share bases for the checks; removed before the result leaves."""
         p = {"_ulp": checks.half_ulp(fig.amount.text, fig.amount.scale) if fig.amount else Decimal(0)}
         if fig.share:
-            p["_share_ulp"] = checks.half_ulp(fig.share.text, Decimal(1)) / 100
+            p["_share_ulp"] = checks.pct_ulp(fig.share.text)
             p["_share_base"] = fig.share_base
             if fig.parent is not None:
                 p["_parent"] = (fig.parent.value, checks.half_ulp(fig.parent.text, fig.parent.scale),
                                 self.evidence(fig.parent.start, fig.parent.end))
         if fig.completion:
-            p["_completion_ulp"] = checks.half_ulp(fig.completion.text, Decimal(1)) / 100
+            p["_completion_ulp"] = checks.pct_ulp(fig.completion.text)
         ch = fig.change
         if ch and ch.amount_q is not None and ch.rate is not None:
             p["_change_ulp"] = (checks.half_ulp(ch.amount_q.text, ch.amount_q.scale),
-                                checks.half_ulp(to_str(ch.rate * 100), Decimal(1)) / 100)
+                                checks.pct_ulp(to_str(ch.rate * 100)))
         return p
 
     def _common(self, fig: Figure) -> dict:
@@ -234,7 +234,7 @@ class _Builder:
             if key in kept:
                 # the same line twice in one list is an error of the document; in two tables
                 # (总表 and 支出表) it is the same figure shown twice
-                if _section_of(sections, starts, kept[key]["evidence"]["start"]) == _section_of(sections, starts, ev["start"]):
+                if _same_list(kept[key]["evidence"], ev, sections, starts):
                     duplicates.append((kept[key], out))
                 _fill(kept[key], out)
                 continue
@@ -259,6 +259,13 @@ def _fill(kept: dict, other: dict) -> None:
             for key in private:
                 if key in other:
                     kept[key] = other[key]
+
+
+def _same_list(a: dict, b: dict, sections, starts) -> bool:
+    """Two rows of one table, or two lines of prose in one section: a list that repeats a line."""
+    if "table" in a or "table" in b:
+        return a.get("table") == b.get("table")
+    return _section_of(sections, starts, a["start"]) == _section_of(sections, starts, b["start"])
 
 
 def _section_of(sections, starts: list[int], offset: int) -> int:

@@ -32,8 +32,9 @@ def table_rules() -> dict:
         data = yaml.safe_load(f)
     cols = {k: re.compile(v) for k, v in data["columns"].items()}
     kinds = [(re.compile(t["pattern"]), t["type"], t.get("total")) for t in data["tables"]]
+    allowed = {t["type"]: tuple(t["concepts"]) for t in data["tables"] if "concepts" in t}
     return {"columns": cols, "tables": kinds, "total_labels": set(data["total_labels"]),
-            "generic_totals": set(data["generic_totals"])}
+            "generic_totals": set(data["generic_totals"]), "allowed": allowed}
 
 
 @dataclass
@@ -66,6 +67,7 @@ class TableReader:
             return []
         t_start = norm.norm_pos(table.start)
         kind, total_concept = self._kind(t_start)
+        self._kind_now = kind
         n_header = self._header_rows(grid)
         headers = self._headers(grid[:n_header])
         code_cols = [i for i, h in enumerate(headers) if self.rules["columns"]["code"].search(h)]
@@ -102,14 +104,19 @@ class TableReader:
 
     @staticmethod
     def _headers(rows) -> list[str]:
+        """One header string per column. A blank cell takes the text to its left (a cell merged
+        across columns) unless the cell above it has text (a cell merged down from above)."""
         width = max((len(r) for r in rows), default=0)
+        raw = [[row[i].text if i < len(row) else "" for i in range(width)] for row in rows]
         filled = []
-        for row in rows:
+        for r, row in enumerate(raw):
             last, out = "", []
-            for i in range(width):
-                text = row[i].text if i < len(row) else ""
-                last = text or last          # a merged header cell spans to the right
-                out.append(last)
+            for i, text in enumerate(row):
+                if text:
+                    last = text
+                elif r and raw[r - 1][i]:
+                    last = ""
+                out.append(text or last)
             filled.append(out)
         return [" ".join(dict.fromkeys(r[i] for r in filled if r[i])) for i in range(width)]
 
@@ -214,7 +221,7 @@ class TableReader:
             term = self._term(label.text)
             if term and term[1] in self.rules["generic_totals"] and total_concept:
                 term = ("concept", total_concept)     # 收入总计 in the 财政拨款 table is that table's total
-        if term is None:
+        if term is None or not self._allowed(kind, term):
             return []
         out = []
         for role, amount, ref in amounts:
@@ -228,15 +235,24 @@ class TableReader:
                     fig.completion = rate
                 out.append(fig)
         if term == ("concept", total_concept) and kind in _COLUMNS_ARE_TERMS:
+            self._kind_now = kind
             out += self._part_columns(label, amounts)
         return out
+
+    def _allowed(self, kind: str | None, term) -> bool:
+        """A table speaks only of its own concepts: 公务接待费 in a 基本支出 table is an economic
+        classification row, not the 三公 figure."""
+        allowed = self.rules["allowed"].get(kind)
+        if allowed is None:
+            return True
+        return term[0] == "class" and "line_item.class" in allowed or term[0] == "concept" and term[1].startswith(allowed)
 
     def _part_columns(self, label, amounts) -> list:
         out = []
         for role, amount, ref in amounts:
             if role.startswith("part:"):
                 term = self._term(role[5:].split(" ")[-1])
-                if term and term[0] == "concept":
+                if term and term[0] == "concept" and self._allowed(self._kind_now, term):
                     out.append(self._figure(term, label, amount, ref, self.interp.info.phase, role[5:]))
         return [f for f in out if f is not None]
 
@@ -250,7 +266,7 @@ class TableReader:
                 continue
             header = headers[c.col].split(" ")[-1]
             term = ("concept", total_concept) if header in self.rules["total_labels"] and total_concept else self._term(header)
-            if term:
+            if term and self._allowed(self._kind_now, term):
                 ref = {"table": table.index, "row": r, "col": c.col, "page": table.page}
                 fig = self._figure(term, c, self._money(c, number), ref, phase, header)
                 if fig:

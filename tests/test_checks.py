@@ -31,7 +31,9 @@ def test_half_ulp_is_half_the_last_stated_digit(text, scale, expected):
     ("270", "45.25", "20.1", []),            # one decimal: within half a digit
     ("17.8", "4.83", "37.24", []),
     ("17.8", "4.83", "37.3", []),            # the rounding of 17.8 and 4.83 reaches 37.3
-    ("17.8", "4.83", "38", ["error"]),
+    ("17.8", "4.83", "38", ["error"]),     # 37.24% is neither rounded nor truncated to 38%
+    ("17.8", "4.83", "37", []),            # truncated
+    ("17.8", "4.83", "36", ["error"]),
 ])
 def test_change_rate_mismatch(total, change, rate, severities):
     text = f"2021年度收、支总计{total}万元。与2020年相比，收、支总计各增加{change}万元，上升{rate}%。"
@@ -113,6 +115,9 @@ def test_line_item_sums_and_shares(values, sums, shares):
     ("2021年本年支出合计270万元，其中：基本支出185.88万元，占68.84%；项目支出84.12万元，占31.16%。", []),
     ("2021年本年支出合计270万元，其中：基本支出185.88万元，占68.85%；项目支出84.12万元，占31.16%。", []),  # edge
     ("2021年本年支出合计270万元，其中：基本支出185.88万元，占69.84%；项目支出84.12万元，占31.16%。", ["error"]),
+    # 15844.04/24169.74 = 65.554%: stated 65.56% so that the list sums to 100% (one digit off)
+    ("2019年本年支出预算合计24,169.74万元，其中：基本支出15,844.04万元，占65.56%；项目支出4335.3万元，占17.94%；", []),
+    ("2019年本年支出预算合计24,169.74万元，其中：基本支出15,844.04万元，占65.57%；项目支出4335.3万元，占17.94%；", ["error"]),
     # the list's own total is the base, even when it is not a concept (财政拨款收入)
     ("2021年财政拨款收入270万元其中：一般公共预算财政拨款收入270万元，占100%。", []),
     # the base a share names
