@@ -218,6 +218,9 @@ def _children_sum(rows, parent_level, child_level, year) -> list[dict]:
         key = "class" if parent_level == "class" else "kind"
         children = [r for r in rows if r["level"] == child_level and r[key] == parent[key]
                     and (parent_level == "kind" or r["class"] == parent["class"])]
+        if any("table" in c["evidence"] for c in children):
+            # a table lists every line; prose repeats some of them, perhaps under another name
+            children = [c for c in children if "table" in c["evidence"]]
         if parent_level == "class" and child_level == "item" and any(
                 r["level"] == "kind" and r["class"] == parent["class"] for r in rows):
             continue   # the kind rows are checked against the class instead
@@ -424,8 +427,10 @@ def code_name_mismatches(items: list[dict]) -> list[dict]:
     for it in items:
         known = it.get("name_in_lexicon")
         name = it["item"] or it["kind"] or it["class"]
-        if known is None or not name or name_key(known) == name_key(name):
-            continue
+        level = it["level"]
+        if known is None or not name or it["function_code"] in get_lexicon().classification.by_name.get(
+                (level, name_key(name)), []):
+            continue          # the classification's name, or one of its aliases (an older name)
         row = get_lexicon().classification.by_code[it["function_code"]]
         weak = row.evidence.startswith("recalled")
         out.append(_finding(

@@ -230,8 +230,12 @@ class _Builder:
             if line.get("name_in_lexicon") is not None:
                 out["name_in_lexicon"] = line["name_in_lexicon"]
             key = (out["level"], out["class"], out["kind"], out["item"], out["amount"], out["phase"],
-                   out["fiscal_year"], out["function_code"])
+                   out["fiscal_year"])
+            if key in kept and out["function_code"] and kept[key]["function_code"] not in (None, out["function_code"]):
+                key += (out["function_code"],)      # same names and amount, another code: another line
             if key in kept:
+                if kept[key]["function_code"] is None and out["function_code"]:
+                    kept[key].update(function_code=out["function_code"], code_source=out["code_source"])
                 # the same line twice in one list is an error of the document; in two tables
                 # (总表 and 支出表) it is the same figure shown twice
                 if _same_list(kept[key]["evidence"], ev, sections, starts):

@@ -60,6 +60,7 @@ class TableReader:
         self.lex = lex
         self.interp = interp       # for _scale_at, the figure type and the document info
         self.rules = table_rules()
+        self._previous = (None, None)
 
     def read(self, table: Table, norm: NormText) -> list:
         grid = [[self._cell(c, i, norm) for i, c in enumerate(row)] for row in table.rows]
@@ -68,6 +69,7 @@ class TableReader:
         t_start = norm.norm_pos(table.start)
         kind, total_concept = self._kind(t_start)
         self._kind_now = kind
+        self._previous = (kind, total_concept)
         n_header = self._header_rows(grid)
         headers = self._headers(grid[:n_header])
         code_cols = [i for i, h in enumerate(headers) if self.rules["columns"]["code"].search(h)]
@@ -84,12 +86,12 @@ class TableReader:
         return NCell(norm.text[s:e].strip(), s, e, col)
 
     def _kind(self, pos: int) -> tuple[str | None, str | None]:
-        """The table's type from its caption: the nearest line before it that names one,
-        going no further back than the table before it."""
+        """The table's type from its caption: the nearest line before it that names one. A table
+        with no caption of its own after another table goes on from that one (a page break)."""
         before = self.interp.text[max(0, pos - 300):pos].split("\n")
         for line in reversed(before[-6:]):
             if line.lstrip().startswith("|"):
-                break
+                return self._previous
             for pattern, kind, total in self.rules["tables"]:
                 if pattern.search(line):
                     return kind, total
@@ -134,8 +136,12 @@ class TableReader:
         phase_label = labels and _PHASE_LABEL.match(labels[0].text)
         if phase_label and len(labels) == 1:
             return self._phase_row(table, r, row, headers, labels[0], phase_label, total_concept)
+        blocks = [i for i, h in enumerate(headers) if self.rules["columns"]["label"].search(h.split(" ")[-1])]
+        value_cols = [i for i in range(len(headers)) if i not in blocks and i not in code_cols]
         for i, label in enumerate(labels):
             nxt = labels[i + 1].col if i + 1 < len(labels) else len(row)
+            # a 项目 column after some value column starts another block of label and values
+            nxt = min([nxt] + [b for b in blocks if b > label.col and any(label.col < v < b for v in value_cols)])
             values = [c for c in row if label.col < c.col < nxt]
             out += self._labelled(table, r, label, values, headers, kind, total_concept)
         return out
@@ -153,9 +159,13 @@ class TableReader:
                 kind = state["kind"][3:]
             code = (cls or "") + (kind or "") + (item or "")
         else:
-            cells = [c for c in row if c.col in code_cols] if code_cols else row[:1]
-            code = "".join(c.text for c in cells if c.text)
-        if len(code) not in (3, 5, 7) or not code.isdigit() or not code.startswith("2"):
+            cells = [c for c in row if c.col in code_cols and c.text]
+            code = "".join(c.text for c in cells)
+            if not _is_function_code(code):
+                # a merged header can sit a column off its data: take the row's first filled cell
+                first = next((c for c in row if c.text), None)
+                code = first.text if first is not None else ""
+        if not _is_function_code(code):
             return None
         state["class"] = code[:3]
         state["kind"] = code[:5] if len(code) >= 5 else None
@@ -328,6 +338,10 @@ class TableReader:
 
 
 _COLUMNS_ARE_TERMS = {"expenditure", "revenue", "basic", "three_public", "procurement"}
+
+
+def _is_function_code(text: str) -> bool:
+    return len(text) in (3, 5, 7) and text.isdigit() and text.startswith("2")
 
 
 def _at(headers: list[str], col: int) -> str:
