@@ -153,6 +153,8 @@ def _check_sum(rule: dict, index: FactIndex, year, phase, labels) -> dict | None
             missing.append(concept)
     if len(part_groups) < 2 and not (part_groups and not missing):
         return None
+    if missing and all(Decimal(p["value"]) == 0 for g in part_groups for p in g):
+        return None       # only nil parts were read: the ones that carry the total are unknown
     best = None
     for total in totals:
         for parts in _combos(part_groups):

@@ -20,7 +20,7 @@ from .table_reader import TableReader
 _SENTENCE_END = re.compile(r"[。!?;；\n]")
 _HARD_END = re.compile(r"[。!?\n]|(?<!\d)\.(?!\d)")
 _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
-_YEAR_IN = re.compile(r"(20\d{2}|19\d{2})年")
+_YEAR_IN = re.compile(r"(?<![与比较同])(20\d{2}|19\d{2})年")   # not the year a change compares with
 def _is_name_char(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or ch in "()"
 
@@ -87,7 +87,7 @@ class Interpreter:
         def phase(n):
             return rf"(?P<ph{n}>年初预算数?|调整预算数?|预算数?|决算数?)?"
         self.compare = re.compile(
-            rf"(?:与{year(1)}?{phase(1)}(?:相比|比较|对比)|(?:比|较){year(2)}{phase(2)}"
+            rf"(?:与{year(1)}?{phase(1)}(?:相比|比较|对比|(?=基本持平|持平))|(?:比|较){year(2)}{phase(2)}"
             rf"|(?:比|较)(?P<ph3>年初预算|预算)|同比)")
         self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
@@ -408,6 +408,15 @@ class Interpreter:
         change.reason = self._reason(change.evidence[1])
         return change
 
+    def _unbound_amount(self, start: int, end: int) -> bool:
+        k = bisect_left(self.qty_starts, start)
+        while k < len(self.quantities) and self.quantities[k].start < end:
+            q = self.quantities[k]
+            if q.kind == "money" and q.start not in self.used:
+                return True
+            k += 1
+        return False
+
     def _skip_filler(self, pos: int) -> int:
         m = re.compile(r"(?:了|为|到|至|\s)*").match(self.text, pos)
         return m.end()
@@ -425,6 +434,8 @@ class Interpreter:
         k = bisect_left(starts, pos)           # figures[:k] start before the comparison
         if k and figures[k - 1].start >= sent_start:
             return figures[k - 1]              # stated in the same sentence
+        if self._unbound_amount(sent_start, pos):
+            return None                        # the change is about a figure we did not read
         subject = [t for t in self.lex.find_terms(self.text[sent_start:pos]) if t[2] == "concept"]
         if subject:
             concept = subject[-1][3]

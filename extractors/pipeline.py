@@ -207,11 +207,14 @@ class _Builder:
                    **self._private(fig)}
             _unit_flags(out, fig)
             if key not in merged:
+                key = _same_figure(merged, key, out) or key
+            if key not in merged:
                 out["mentions"] = [ev]
                 merged[key] = out
                 continue
             kept = merged[key]
             kept["mentions"].append(ev)
+            _prefer_precise(kept, out)
             _fill(kept, out)
         return list(merged.values())
 
@@ -233,9 +236,12 @@ class _Builder:
                    out["fiscal_year"])
             if key in kept and out["function_code"] and kept[key]["function_code"] not in (None, out["function_code"]):
                 key += (out["function_code"],)      # same names and amount, another code: another line
+            if key not in kept:
+                key = _same_figure(kept, key, out, value_slot="amount") or key
             if key in kept:
                 if kept[key]["function_code"] is None and out["function_code"]:
                     kept[key].update(function_code=out["function_code"], code_source=out["code_source"])
+                _prefer_precise(kept[key], out, value_slot="amount")
                 # the same line twice in one list is an error of the document; in two tables
                 # (总表 and 支出表) it is the same figure shown twice
                 if _same_list(kept[key]["evidence"], ev, sections, starts):
@@ -244,6 +250,26 @@ class _Builder:
                 continue
             kept[key] = out
         return list(kept.values()), duplicates
+
+
+def _same_figure(kept: dict, key: tuple, out: dict, value_slot: str = "value") -> tuple | None:
+    """The key of a kept figure that is this one stated at another precision (17,192万元 and
+    171,915,169元): same everything but a value within the rounding of both."""
+    slot = 1 if value_slot == "value" else 4
+    value = Decimal(out[value_slot])
+    for other_key, other in kept.items():
+        if other_key[:slot] + other_key[slot + 1:] == key[:slot] + key[slot + 1:] and \
+                abs(Decimal(other[value_slot]) - value) <= other["_ulp"] + out["_ulp"] and \
+                (other["_ulp"] != out["_ulp"]):
+            return other_key
+    return None
+
+
+def _prefer_precise(kept: dict, other: dict, value_slot: str = "value") -> None:
+    """Of one figure stated twice, keep the more precise value (the table's 元 over the prose's 万元)."""
+    if other["_ulp"] < kept["_ulp"]:
+        for k in (value_slot, "_ulp", "evidence"):
+            kept[k] = other[k]
 
 
 def _unit_flags(out: dict, fig: Figure) -> None:

@@ -136,6 +136,9 @@ class TableReader:
         phase_label = labels and _PHASE_LABEL.match(labels[0].text)
         if phase_label and len(labels) == 1:
             return self._phase_row(table, r, row, headers, labels[0], phase_label, total_concept)
+        if not labels:
+            # a row of figures under headers that are terms (合计 | 因公出国(境)费 | 公务接待费 …)
+            return self._phase_row(table, r, row, headers, None, None, total_concept)
         blocks = [i for i, h in enumerate(headers) if self.rules["columns"]["label"].search(h.split(" ")[-1])]
         value_cols = [i for i in range(len(headers)) if i not in blocks and i not in code_cols]
         for i, label in enumerate(labels):
@@ -266,15 +269,34 @@ class TableReader:
                     out.append(self._figure(term, label, amount, ref, self.interp.info.phase, role[5:]))
         return [f for f in out if f is not None]
 
+    def _header_term_text(self, parts: list[str]) -> str:
+        """The header words that name the column's term. A sub-header without a term of its own
+        takes its parent's head: 运行费 under 公务用车购置及运行费 is 公务用车运行费."""
+        child = parts[-1]
+        if self._term(child):
+            return child
+        for parent in reversed(parts[:-1]):
+            if not self._term(parent):
+                continue
+            if child in self.rules["total_labels"]:
+                return parent                       # 小计 under a term is that term
+            for i in range(len(parent) - 1, 0, -1):
+                candidate = parent[:i] + child
+                if self._term(candidate) and self._term(candidate) != self._term(parent):
+                    return candidate
+            return parent
+        return child
+
     def _phase_row(self, table, r, row, headers, label, m, total_concept) -> list:
-        """A row named 预算数 or 决算数 under columns named by terms (a 三公 table laid out across)."""
-        phase = "budgeted" if m.group("b") else "executed"
+        """A row named 预算数 or 决算数 (or not named at all) under columns named by terms: a 三公
+        table laid out across. A header's words after the term (小计) do not hide it."""
+        phase = ("budgeted" if m.group("b") else "executed") if m else self.interp.info.phase
         out = []
         for c in row:
             number = parse_number(c.text)
-            if c.col == label.col or number is None or c.col >= len(headers):
+            if (label is not None and c.col == label.col) or number is None or c.col >= len(headers):
                 continue
-            header = headers[c.col].split(" ")[-1]
+            header = self._header_term_text(headers[c.col].split(" "))
             term = ("concept", total_concept) if header in self.rules["total_labels"] and total_concept else self._term(header)
             if term and self._allowed(self._kind_now, term):
                 ref = {"table": table.index, "row": r, "col": c.col, "page": table.page}
