@@ -25,6 +25,12 @@ class Errors:
     E008 = ErrorCode("E008", 503, "Extraction took too long")
     E009 = ErrorCode("E009", 422, "The PDF has no text layer and OCR is not available")
     E010 = ErrorCode("E010", 422, "Converting this format needs a tool that is not installed")
+    E011 = ErrorCode("E011", 401, "An API key is required")
+    E012 = ErrorCode("E012", 401, "The API key is not valid or has been revoked")
+    E013 = ErrorCode("E013", 403, "The API key's scope does not allow this")
+    E014 = ErrorCode("E014", 429, "Too many requests")
+    E015 = ErrorCode("E015", 409, "The Idempotency-Key was used for a different request")
+    E016 = ErrorCode("E016", 413, "Too many documents in one batch")
 
     @classmethod
     def all(cls) -> list[ErrorCode]:

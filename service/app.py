@@ -1,37 +1,74 @@
-"""The FastAPI application: ``create_app()`` builds it, lexicons load at start-up."""
+"""The FastAPI application: ``create_app()`` builds it; lexicons load and the extraction pool
+starts at start-up, not on the first request."""
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
-from extractors import __version__, warm_up
+from extractors import __version__
+from extractors.errors import Errors
 
 from . import problems
+from .auth import KeyCache
+from .limits import BodyLimit, RateLimiter, RequestTimeout
+from .observability import RequestContext, configure_logging
 from .responses import FastJSONResponse
-from .routers import extract, health, validate
+from .routers import batches, documents, extract, health, ontology, validate
+from .schemas import add_contract_components
+from .settings import Settings, get_settings
+from .store import get_store
+from .worker import Extractor
+
+ERRORS_DOC = "\n".join(f"| {e.code} | {e.status} | {e.title} |" for e in Errors.all())
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    warm_up()
+    settings: Settings = app.state.settings
+    configure_logging(settings.log_json)
+    app.state.store = get_store(settings.database_url)
+    app.state.key_cache = KeyCache()
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.extractor = Extractor(settings.pool_workers, settings.extract_timeout_s)
+    await app.state.extractor.run("2021年本年收入合计1.00万元。")      # the pool has loaded the lexicons
+    app.state.ready = True
+    app.state.batches = batches.BatchRunner(app)
+    app.state.batches.resume()
     yield
+    await app.state.batches.drain()
+    app.state.extractor.close()
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
     app = FastAPI(
         title="fiscal-extract",
         version=__version__,
-        description="Structured, checked data from Chinese 部门预算/部门决算/绩效评价 disclosures. "
-                    "Errors are RFC 9457 problem+json with a stable `code`.",
+        description=("Structured, checked data from Chinese 部门预算/部门决算/绩效评价 disclosures.\n\n"
+                     "Authentication: `Authorization: Bearer <key>` once keys exist (`fiscal-extract keys create`).\n\n"
+                     "Errors are RFC 9457 `application/problem+json` with a stable `code`:\n\n"
+                     "| code | status | meaning |\n|---|---|---|\n" + ERRORS_DOC),
         default_response_class=FastJSONResponse,
         lifespan=lifespan,
     )
+    app.state.settings = settings
     problems.install(app)
-    app.include_router(health.router)
-    app.include_router(extract.router)
-    app.include_router(validate.router)
+    for router in (health.router, extract.router, validate.router, batches.router, documents.router, ontology.router):
+        app.include_router(router)
+
+    def openapi():
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            app.openapi_schema = add_contract_components(schema)
+        return app.openapi_schema
+    app.openapi = openapi
+    app.add_middleware(RequestTimeout, seconds_of=lambda: app.state.settings.request_timeout_s)
+    app.add_middleware(BodyLimit, max_bytes_of=lambda: app.state.settings.max_upload_bytes)
+    app.add_middleware(RequestContext)
     return app
 
 
-app = create_app()
+def app_factory() -> FastAPI:
+    return create_app()

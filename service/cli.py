@@ -39,9 +39,48 @@ def cmd_extract(args) -> int:
     return status
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def cmd_serve(args) -> int:
     import uvicorn
-    uvicorn.run("service.app:app", host=args.host, port=args.port, workers=args.workers)
+
+    from .auth import active_key_count
+    from .settings import get_settings
+    from .store import get_store
+    store = get_store(get_settings().database_url)
+    if args.host not in LOOPBACK and not args.host.startswith("127.") and active_key_count(store) == 0:
+        sys.stderr.write(f"refusing to serve on {args.host} without API keys: anyone who can reach it could use it.\n"
+                         "Create one first (fiscal-extract keys create NAME), or serve on 127.0.0.1.\n")
+        return 2
+    uvicorn.run("service.app:app_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="warning")
+    return 0
+
+
+def cmd_keys(args) -> int:
+    from .auth import list_keys, new_key, revoke_key
+    from .settings import get_settings
+    from .store import get_store
+    store = get_store(get_settings().database_url)
+    if args.action == "create":
+        try:
+            key = new_key(store, args.name, args.scope or ["extract"])
+        except ValueError as e:
+            sys.stderr.write(f"{e}\n")
+            return 2
+        print(key)
+        sys.stderr.write("Keep this key: it is shown once and stored only as a hash.\n")
+        return 0
+    if args.action == "list":
+        for k in list_keys(store):
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            print(f"{k.id}\t{k.name}\t{k.scopes}\t{k.created_at:%Y-%m-%d %H:%M}\t{state}")
+        return 0
+    if not revoke_key(store, args.id):
+        sys.stderr.write(f"no active key {args.id}\n")
+        return 1
+    print(f"revoked {args.id}")
     return 0
 
 
@@ -71,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=settings.port)
     p.add_argument("--workers", type=int, default=settings.workers)
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("keys", help="manage API keys (stored hashed)")
+    keys = p.add_subparsers(dest="action", required=True)
+    k = keys.add_parser("create", help="create a key and print it once")
+    k.add_argument("name")
+    k.add_argument("--scope", action="append", choices=["extract", "admin"], help="repeat for several (default: extract)")
+    keys.add_parser("list", help="list keys (id, name, scopes, state)")
+    k = keys.add_parser("revoke", help="revoke a key by its id")
+    k.add_argument("id")
+    p.set_defaults(func=cmd_keys)
     p = sub.add_parser("eval", help="score extraction against every *.gold.json in a directory")
     p.add_argument("directory")
     p.add_argument("-v", "--verbose", action="store_true", help="list each miss")

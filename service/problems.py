@@ -12,7 +12,12 @@ def problem_response(error: ExtractionError, instance: str | None = None) -> Pro
     body = error.to_problem()
     if instance:
         body["instance"] = instance
-    return ProblemResponse(body, status_code=error.status)
+    headers = {}
+    if getattr(error, "retry_after", None):
+        headers["Retry-After"] = str(error.retry_after)
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="fiscal-extract"'
+    return ProblemResponse(body, status_code=error.status, headers=headers)
 
 
 def install(app: FastAPI) -> None:

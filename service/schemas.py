@@ -1,9 +1,15 @@
 """Request and response models of the HTTP API (kept apart from the library's result)."""
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 
 from extractors.errors import Errors
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "contract-v1.schema.json"
 
 
 class ExtractRequest(BaseModel):
@@ -21,8 +27,43 @@ class Problem(BaseModel):
     instance: str | None = None
 
 
+@functools.lru_cache(maxsize=1)
+def contract_schema() -> dict:
+    """The contract's JSON Schema, with $defs inlined under OpenAPI-friendly refs."""
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    text = json.dumps(schema).replace("#/$defs/", "#/components/schemas/Contract")
+    schema = json.loads(text)
+    return schema
+
+
+def _defs() -> dict:
+    return {f"Contract{k}": v for k, v in contract_schema().get("$defs", {}).items()}
+
+
+def _result_schema() -> dict:
+    s = {k: v for k, v in contract_schema().items() if k not in ("$schema", "$id", "$defs", "title")}
+    return s
+
+
+RESULT_RESPONSE = {200: {"description": "the v1 contract JSON (application/ld+json when asked)",
+                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ContractResult"}},
+                                     "application/ld+json": {}}}}
+_VALIDATE_KEYS = ("schema_version", "document", "findings", "disclosure_checklist")
+VALIDATE_RESPONSE = {200: {"description": "document, findings and disclosure checklist",
+                           "content": {"application/json": {"schema": {
+                               "type": "object", "required": list(_VALIDATE_KEYS),
+                               "properties": {k: contract_schema()["properties"][k] for k in _VALIDATE_KEYS}}},
+                               "application/ld+json": {}}}}
+
 PROBLEM_RESPONSES = {
     status: {"model": Problem, "content": {"application/problem+json": {}},
              "description": "; ".join(f"{e.code} {e.title}" for e in Errors.all() if e.status == status)}
     for status in sorted({e.status for e in Errors.all()})
 }
+
+
+def add_contract_components(openapi: dict) -> dict:
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    components["ContractResult"] = _result_schema()
+    components.update(_defs())
+    return openapi

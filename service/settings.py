@@ -1,4 +1,4 @@
-"""All service settings in one place (environment variables prefixed FISCAL_)."""
+"""All service settings in one place (environment variables prefixed FISCAL_, or a .env file)."""
 from __future__ import annotations
 
 import functools
@@ -14,7 +14,14 @@ class Settings(BaseSettings):
     workers: int = 1
     database_url: str = "sqlite:///var/fiscal.db"
     max_upload_bytes: int = 50 * 1024 * 1024
-    include_text_default: bool = True
+    rate_limit_per_minute: int = 600          # per API key (per client address when no keys exist)
+    extract_timeout_s: float = 60.0           # one document's extraction, then E008
+    request_timeout_s: float = 120.0          # a whole request, then E008
+    pool_workers: int = 1                     # extraction processes per server worker
+    batch_max_documents: int = 100
+    batch_concurrency: int = 2
+    log_json: bool = True
+    store_results: bool = True                # keep each extracted document for exports
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,7 +1,12 @@
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
+
+# The tests never write to ./var: each session gets its own SQLite store unless one is given.
+os.environ.setdefault("FISCAL_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='fiscal-test-')}/fiscal.db")
+os.environ.setdefault("FISCAL_LOG_JSON", "true")
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -47,3 +52,31 @@ def validator():
 @pytest.fixture(scope="session")
 def sample_text():
     return (CORPUS / "yanbian-union-2021-final-accounts.txt").read_text(encoding="utf-8")
+
+
+POSTGRES_URL = os.environ.get("FISCAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("FISCAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+        with psycopg.connect(POSTGRES_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """Each store test runs on SQLite and on PostgreSQL (a fresh schema each time)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.db"
+    require(postgres_available(), f"PostgreSQL at {POSTGRES_URL}")
+    from sqlalchemy import create_engine, text
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as c:
+        c.execute(text("DROP SCHEMA IF EXISTS fiscal_test CASCADE"))
+        c.execute(text("CREATE SCHEMA fiscal_test"))
+    engine.dispose()
+    return POSTGRES_URL + "?options=-csearch_path%3Dfiscal_test"

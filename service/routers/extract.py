@@ -1,18 +1,20 @@
-"""POST /v1/extract: one document in, the v1 contract JSON out."""
+"""POST /v1/extract: one document in, the v1 contract JSON (or JSON-LD) out."""
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import Response
 
-from extractors import Errors, ExtractionError, extract
+from extractors import Errors, ExtractionError, __version__
 
-
-from ..responses import FastJSONResponse
+from ..auth import ExtractCaller
+from ..jsonld import to_jsonld
+from ..observability import EXTRACTION, observe_result
+from ..schemas import PROBLEM_RESPONSES, RESULT_RESPONSE, ExtractRequest
 from ..settings import Settings, get_settings
-from ..schemas import ExtractRequest, PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1", tags=["extraction"])
 
@@ -29,24 +31,22 @@ BODY_DOC = {
 
 
 async def read_document(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> dict:
-    """The document from a JSON body or a multipart ``file``, as arguments to ``extract``."""
+    """The document from a JSON body, a multipart ``file`` or a text/plain body."""
     ctype = request.headers.get("content-type", "")
-    length = int(request.headers.get("content-length") or 0)
-    if length > settings.max_upload_bytes:
-        raise ExtractionError(Errors.E004, f"{length} bytes; the limit is {settings.max_upload_bytes}")
     if ctype.startswith("multipart/form-data"):
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise ExtractionError(Errors.E005, "multipart body needs a 'file' part")
         data = await upload.read()
-        return {"source": data, "filename": upload.filename, "source_url": form.get("source_url")}
+        url = form.get("source_url")
+        return {"source": data, "filename": upload.filename, "source_url": url if isinstance(url, str) else None}
     body = await request.body()
     if ctype.startswith("application/json") or body[:1] in (b"{", b"["):
         try:
             payload = ExtractRequest.model_validate(orjson.loads(body))
         except (orjson.JSONDecodeError, ValueError) as e:
-            raise ExtractionError(Errors.E005, f"the JSON body is not valid: {e}") from e
+            raise ExtractionError(Errors.E005, f"the JSON body is not valid: {e}") from None
         return {"source": payload.text, "filename": payload.filename, "source_url": payload.source_url}
     if ctype.startswith("text/plain"):
         return {"source": body, "filename": None, "source_url": None}
@@ -56,15 +56,50 @@ async def read_document(request: Request, settings: Annotated[Settings, Depends(
 Document = Annotated[dict, Depends(read_document)]
 
 
-@router.post("/extract", openapi_extra=BODY_DOC, responses=PROBLEM_RESPONSES,
+async def run_extraction(request: Request, document: dict, tokens: bool = False,
+                         background: BackgroundTasks | None = None) -> dict:
+    started = time.perf_counter()
+    payload = await request.app.state.extractor.run(document["source"], document["filename"],
+                                                    document["source_url"], tokens, True)
+    EXTRACTION.observe(time.perf_counter() - started)
+    result = orjson.loads(payload)
+    observe_result({"doc_type": result["document"]["doc_type"],
+                    "findings": [(f["rule"], f["severity"]) for f in result["findings"]]})
+    if background is not None and request.app.state.settings.store_results:
+        background.add_task(_store, request.app.state.store, document, result)
+    return result
+
+
+def _store(store, document: dict, result: dict) -> None:
+    source = document["source"]
+    data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
+    kept = {**result, "document": {k: v for k, v in result["document"].items() if k != "text"}}
+    try:
+        with store.session.begin() as s:
+            sha = store.put_document(s, data, result["document"]["source"]["media_type"], document["filename"])
+            store.put_extraction(s, sha, __version__, kept, None)
+    except Exception:        # a concurrent insert of the same document: it is stored already
+        pass
+
+
+def respond(request: Request, body: dict, include_text: bool = True) -> Response:
+    if not include_text:
+        body["document"].pop("text", None)
+    if "application/ld+json" in request.headers.get("accept", ""):
+        context = str(request.url_for("context_jsonld"))
+        return Response(orjson.dumps(to_jsonld(body, context)), media_type="application/ld+json")
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+@router.post("/extract", openapi_extra=BODY_DOC, responses={**RESULT_RESPONSE, **PROBLEM_RESPONSES},
              summary="Extract quantities, facts, line items, indicators and findings from one document")
 async def extract_document(
+    request: Request,
+    caller: ExtractCaller,
     document: Document,
+    background: BackgroundTasks,
     tokens: Annotated[bool, Query(description="add the jieba/spaCy tokens of the text")] = False,
     include_text: Annotated[bool, Query(description="carry document.text in the result")] = True,
-) -> FastJSONResponse:
-    result = await run_in_threadpool(extract, document["source"], document["filename"],
-                                     document["source_url"], tokens)
-    return FastJSONResponse(result.to_dict(include_text=include_text))
-
-
+) -> Response:
+    result = await run_extraction(request, document, tokens, background)
+    return respond(request, result, include_text)

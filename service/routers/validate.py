@@ -3,25 +3,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
-from extractors import extract
-
-from ..responses import FastJSONResponse
-from ..schemas import PROBLEM_RESPONSES
-from .extract import BODY_DOC, Document
+from ..auth import ExtractCaller
+from ..schemas import PROBLEM_RESPONSES, VALIDATE_RESPONSE
+from .extract import BODY_DOC, Document, respond, run_extraction
 
 router = APIRouter(prefix="/v1", tags=["validation"])
 
 
-@router.post("/validate", openapi_extra=BODY_DOC, responses=PROBLEM_RESPONSES,
+@router.post("/validate", openapi_extra=BODY_DOC, responses={**VALIDATE_RESPONSE, **PROBLEM_RESPONSES},
              summary="Check one document: findings (sums, shares, rates, conflicts, duplicates) and the checklist")
 async def validate_document(
+    request: Request,
+    caller: ExtractCaller,
     document: Document,
     include_text: Annotated[bool, Query(description="carry document.text in the result")] = False,
-) -> FastJSONResponse:
-    result = await run_in_threadpool(extract, document["source"], document["filename"], document["source_url"])
-    body = result.to_dict(include_text=include_text)
-    return FastJSONResponse({"schema_version": body["schema_version"], "document": body["document"],
-                             "findings": body["findings"], "disclosure_checklist": body["disclosure_checklist"]})
+) -> Response:
+    result = await run_extraction(request, document)
+    body = {k: result[k] for k in ("schema_version", "document", "findings", "disclosure_checklist")}
+    return respond(request, body, include_text)

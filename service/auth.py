@@ -1,0 +1,111 @@
+"""API keys: ``fe_<id>_<secret>`` in ``Authorization: Bearer``, stored as a SHA-256 of the whole
+key, each with scopes (``extract``, ``admin``). With no active key in the store the service is
+open, and `fiscal-extract serve` then binds to loopback only."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import func, select
+
+from extractors.errors import Errors, ExtractionError
+
+from .store.models import ApiKey
+
+SCOPES = ("extract", "admin")
+
+
+@dataclass(frozen=True)
+class Caller:
+    key_id: str | None        # None: the service is open (no keys configured)
+    scopes: frozenset[str]
+    address: str
+
+
+def new_key(store, name: str, scopes: list[str]) -> str:
+    unknown = set(scopes) - set(SCOPES)
+    if unknown:
+        raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}; use {', '.join(SCOPES)}")
+    key_id = secrets.token_hex(6)
+    key = f"fe_{key_id}_{secrets.token_urlsafe(24)}"
+    with store.session.begin() as s:
+        s.add(ApiKey(id=key_id, name=name, secret_hash=_hash(key), scopes=" ".join(scopes)))
+    return key
+
+
+def list_keys(store) -> list[ApiKey]:
+    with store.session() as s:
+        return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+
+
+def revoke_key(store, key_id: str) -> bool:
+    with store.session.begin() as s:
+        row = s.get(ApiKey, key_id)
+        if row is None or row.revoked_at is not None:
+            return False
+        row.revoked_at = datetime.now(timezone.utc)
+        return True
+
+
+def active_key_count(store) -> int:
+    with store.session() as s:
+        return s.scalar(select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))) or 0
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class KeyCache:
+    """Whether any key exists, re-read every few seconds so that `keys create` takes effect."""
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl, self.checked, self.any = ttl, 0.0, False
+
+    def keys_exist(self, store) -> bool:
+        if time.monotonic() - self.checked > self.ttl:
+            self.any = active_key_count(store) > 0
+            self.checked = time.monotonic()
+        return self.any
+
+
+def authenticate(request: Request, authorization: str | None) -> Caller:
+    app = request.app
+    store = app.state.store
+    address = request.client.host if request.client else "unknown"
+    if not app.state.key_cache.keys_exist(store):
+        return Caller(None, frozenset(SCOPES), address)
+    if not authorization or not authorization.startswith("Bearer "):
+        raise ExtractionError(Errors.E011, "send Authorization: Bearer <key>")
+    key = authorization.removeprefix("Bearer ").strip()
+    parts = key.split("_", 2)          # fe_<id>_<secret>; the secret may hold "_" itself
+    if len(parts) != 3 or parts[0] != "fe":
+        raise ExtractionError(Errors.E012, "the key is malformed")
+    with store.session() as s:
+        row = s.get(ApiKey, parts[1])
+    if row is None or not hmac.compare_digest(row.secret_hash, _hash(key)):
+        raise ExtractionError(Errors.E012, "no such key")
+    if row.revoked_at is not None:
+        raise ExtractionError(Errors.E012, "the key was revoked")
+    return Caller(row.id, frozenset(row.scopes.split()), address)
+
+
+def require(scope: str):
+    def dependency(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+        caller = authenticate(request, authorization)
+        if scope not in caller.scopes:
+            raise ExtractionError(Errors.E013, f"this needs the '{scope}' scope")
+        request.app.state.rate_limiter.take(caller.key_id or caller.address)
+        request.state.key_id = caller.key_id
+        return caller
+    return dependency
+
+
+ExtractCaller = Annotated[Caller, Depends(require("extract"))]
+AdminCaller = Annotated[Caller, Depends(require("admin"))]

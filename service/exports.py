@@ -1,0 +1,64 @@
+"""CSV and XLSX views of a stored result: facts, line items, findings. Decimal values stay
+exact: as text in CSV; in XLSX as numbers only where the number is exactly the decimal, else as text."""
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+COLUMNS = {
+    "facts": ["concept", "label", "value", "unit", "fiscal_year", "phase", "share", "budget_completion_rate",
+              "change.amount", "change.rate", "change.direction", "change.compared_year", "evidence.text",
+              "evidence.start", "evidence.end", "evidence.table", "evidence.page"],
+    "line_items": ["function_code", "class", "kind", "item", "level", "amount", "fiscal_year", "phase", "share",
+                   "budget_completion_rate", "cofog", "evidence.text", "evidence.start", "evidence.end",
+                   "evidence.table", "evidence.page"],
+    "findings": ["rule", "severity", "message", "expected", "actual"],
+}
+NUMERIC = {"value", "amount", "share", "budget_completion_rate", "change.amount", "change.rate", "expected", "actual"}
+
+
+def rows(result: dict, table: str) -> tuple[list[str], list[list]]:
+    cols = COLUMNS[table]
+    return cols, [[_get(r, c) for c in cols] for r in result[table]]
+
+
+def _get(row: dict, path: str):
+    value = row
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def to_csv(result: dict, table: str) -> bytes:
+    cols, data = rows(result, table)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(cols)
+    writer.writerows([["" if v is None else v for v in r] for r in data])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")      # a BOM, so that Excel reads UTF-8
+
+
+def to_xlsx(result: dict, table: str) -> bytes:
+    import openpyxl
+    cols, data = rows(result, table)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = table
+    sheet.append(cols)
+    for r in data:
+        sheet.append([_cell(c, v) for c, v in zip(cols, r)])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _cell(column: str, value):
+    if value is None or column not in NUMERIC or not isinstance(value, str):
+        return value
+    try:
+        exact = Decimal(value)
+    except ArithmeticError:
+        return value
+    as_float = float(exact)
+    return as_float if Decimal(repr(as_float)) == exact else value

@@ -1,0 +1,92 @@
+"""Limits: request body size (413 before the body is read in full), a per-key rate limit (429
+with Retry-After), and a whole-request timeout."""
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+
+from extractors.errors import Errors, ExtractionError
+
+from .problems import problem_response
+
+
+class RateLimitExceeded(ExtractionError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(Errors.E014, f"try again in {math.ceil(retry_after)} s")
+        self.retry_after = math.ceil(retry_after)
+
+
+class RateLimiter:
+    """A token bucket per key: ``per_minute`` requests, refilled continuously."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def take(self, who: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.get(who, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            if tokens < 1:
+                self.buckets[who] = (tokens, now)
+                raise RateLimitExceeded((1 - tokens) / self.rate)
+            self.buckets[who] = (tokens - 1, now)
+
+
+class BodyLimit:
+    """Pure ASGI: refuse a body over the limit from its Content-Length, or as soon as the bytes
+    received pass it (a chunked upload), without reading the rest."""
+
+    def __init__(self, app, max_bytes_of) -> None:
+        self.app = app
+        self.max_bytes_of = max_bytes_of
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.max_bytes_of()
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            error = ExtractionError(Errors.E004, f"{int(length)} bytes; the limit is {limit}")
+            return await problem_response(error, scope.get("path"))(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise ExtractionError(Errors.E004, f"more than {limit} bytes")
+            return message
+        return await self.app(scope, counted, send)
+
+
+class RequestTimeout:
+    """Pure ASGI: a request that takes longer than the limit gets E008 (503)."""
+
+    def __init__(self, app, seconds_of) -> None:
+        self.app = app
+        self.seconds_of = seconds_of
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message):
+            nonlocal started
+            started = True
+            await send(message)
+        try:
+            await asyncio.wait_for(self.app(scope, receive, tracking_send), self.seconds_of())
+        except asyncio.TimeoutError:
+            if not started:
+                error = ExtractionError(Errors.E008, f"the request took longer than {self.seconds_of()} s")
+                await problem_response(error, scope.get("path"))(scope, receive, send)

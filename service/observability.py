@@ -1,0 +1,81 @@
+"""Prometheus metrics, JSON logs, and a request id echoed in X-Request-ID."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+REGISTRY = CollectorRegistry()
+REQUESTS = Counter("fiscal_requests_total", "HTTP requests", ["method", "route", "status"], registry=REGISTRY)
+LATENCY = Histogram("fiscal_request_seconds", "HTTP request latency", ["route"], registry=REGISTRY,
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+EXTRACTION = Histogram("fiscal_extraction_seconds", "Extraction time per document", registry=REGISTRY,
+                       buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+DOCUMENTS = Counter("fiscal_documents_total", "Documents extracted", ["doc_type"], registry=REGISTRY)
+FINDINGS = Counter("fiscal_findings_total", "Findings reported", ["rule", "severity"], registry=REGISTRY)
+
+log = logging.getLogger("fiscal_extract")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+               "logger": record.name, "message": record.getMessage()}
+        out.update(getattr(record, "fields", {}))
+        return json.dumps(out, ensure_ascii=False)
+
+
+def configure_logging(json_logs: bool) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if json_logs else logging.Formatter("%(levelname)s %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def observe_result(summary: dict) -> None:
+    DOCUMENTS.labels(summary.get("doc_type", "unknown")).inc()
+    for rule, severity in summary.get("findings", []):
+        FINDINGS.labels(rule, severity).inc()
+
+
+def metrics_body() -> tuple[bytes, str]:
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+class RequestContext:
+    """Pure ASGI: a request id (the caller's X-Request-ID or a new one), echoed in the response,
+    one JSON log line per request, and the request metrics."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:100] or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = {"code": 500}
+        started = time.perf_counter()
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
+            await send(message)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            REQUESTS.labels(scope["method"], path, str(status["code"])).inc()
+            LATENCY.labels(path).observe(elapsed)
+            log.info("request", extra={"fields": {
+                "request_id": request_id, "method": scope["method"], "path": scope["path"],
+                "status": status["code"], "ms": round(elapsed * 1000, 2),
+                "key": scope.get("state", {}).get("key_id")}})

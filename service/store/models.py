@@ -1,0 +1,72 @@
+"""Tables of the store."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
+                        BigInteger)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Document(Base):
+    """A document's bytes, stored once however many URLs or uploads bring it."""
+    __tablename__ = "documents"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[str | None] = mapped_column(String(500))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Extraction(Base):
+    """One extractor version's result for one document (the v1 JSON, without the text)."""
+    __tablename__ = "extractions"
+    __table_args__ = (UniqueConstraint("document_sha256", "extractor_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256", ondelete="CASCADE"), index=True)
+    extractor_version: Mapped[str] = mapped_column(String(40))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)       # the public part of the key
+    name: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(64))                 # sha256 of the whole key
+    scopes: Mapped[str] = mapped_column(String(200))                     # space-separated
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    api_key_id: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    items: Mapped[list["BatchItem"]] = relationship(back_populates="batch", order_by="BatchItem.position",
+                                                    cascade="all, delete-orphan")
+
+
+class BatchItem(Base):
+    __tablename__ = "batch_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str | None] = mapped_column(String(500))
+    document_sha256: Mapped[str | None] = mapped_column(ForeignKey("documents.sha256"))
+    status: Mapped[str] = mapped_column(String(20), default="queued")    # queued | done | failed
+    error: Mapped[dict | None] = mapped_column(JSON)
+    batch: Mapped[Batch] = relationship(back_populates="items")

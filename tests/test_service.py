@@ -1,0 +1,294 @@
+"""The service as audit systems use it: keys, scopes, limits, timeouts, batches, exports,
+JSON-LD and operations."""
+import asyncio
+import io
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.auth import new_key, revoke_key
+from service.settings import Settings
+
+from .conftest import CORPUS
+
+SAMPLE = (CORPUS / "yanbian-union-2021-final-accounts.txt").read_text(encoding="utf-8")
+SMALL = "盐边县总工会2021年度部门决算\n2021年本年支出合计270万元，其中：基本支出185.88万元，占68.84%；项目支出84.12万元，占31.16%。"
+
+
+def make_client(tmp_path, **overrides):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/svc.db", **overrides)
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture(scope="module")
+def open_client(tmp_path_factory):
+    with make_client(tmp_path_factory.mktemp("open"), pool_workers=2) as c:
+        yield c
+
+
+# ------------------------------------------------------------------ keys and scopes
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory):
+    with make_client(tmp_path_factory.mktemp("keys")) as c:
+        store = c.app.state.store
+        keys = {"extract": new_key(store, "auditor", ["extract"]), "admin": new_key(store, "ops", ["admin"]),
+                "revoked": new_key(store, "old", ["extract"])}
+        revoke_key(store, keys["revoked"].split("_")[1])
+        c.app.state.key_cache.checked = 0
+        yield c, keys
+
+
+@pytest.mark.parametrize("who,status,code", [
+    (None, 401, "E011"), ("fe_nothere_xxxx", 401, "E012"), ("garbage", 401, "E012"),
+    ("revoked", 401, "E012"), ("admin", 403, "E013"), ("extract", 200, None),
+])
+def test_keys_and_scopes(keyed, who, status, code):
+    client, keys = keyed
+    headers = {} if who is None else {"authorization": f"Bearer {keys.get(who, who)}"}
+    r = client.post("/v1/extract", json={"text": SMALL}, headers=headers)
+    assert r.status_code == status, r.text
+    if code:
+        assert r.json()["code"] == code
+        if status == 401:
+            assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_keys_are_stored_hashed(keyed):
+    client, keys = keyed
+    from service.store.models import ApiKey
+    with client.app.state.store.session() as s:
+        stored = [k.secret_hash for k in s.query(ApiKey)]
+    assert all(keys["extract"] not in h for h in stored) and all(len(h) == 64 for h in stored)
+
+
+def test_keys_cli_and_serve_refuses_a_public_interface_without_keys(tmp_path):
+    env = {"FISCAL_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "PATH": "/usr/bin:/bin"}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+    refused = cli("serve", "--host", "0.0.0.0", "--port", "8999")
+    assert refused.returncode == 2 and "without API keys" in refused.stderr
+    created = cli("keys", "create", "auditor", "--scope", "extract")
+    key = created.stdout.strip()
+    assert created.returncode == 0 and key.startswith("fe_")
+    listed = cli("keys", "list")
+    assert "auditor" in listed.stdout and "active" in listed.stdout and key not in listed.stdout
+    assert cli("keys", "revoke", key.split("_")[1]).returncode == 0
+    assert "revoked" in cli("keys", "list").stdout
+
+
+# ------------------------------------------------------------------ limits
+def test_rate_limit_hit_and_recovered(tmp_path):
+    with make_client(tmp_path, rate_limit_per_minute=3) as client:
+        codes = [client.get("/v1/documents/" + "0" * 64).status_code for _ in range(4)]
+        assert codes == [404, 404, 404, 429]
+        r = client.get("/v1/documents/" + "0" * 64)
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1 and r.json()["code"] == "E014"
+        limiter = client.app.state.rate_limiter
+        for who, (tokens, last) in list(limiter.buckets.items()):
+            limiter.buckets[who] = (tokens, last - 60)          # a minute passes
+        assert client.get("/v1/documents/" + "0" * 64).status_code == 404
+
+
+def test_oversized_body_is_refused_before_it_is_read(tmp_path):
+    with make_client(tmp_path, max_upload_bytes=1000) as client:
+        r = client.post("/v1/extract", content=b"x" * 5000, headers={"content-type": "text/plain"})
+        assert r.status_code == 413 and r.json()["code"] == "E004"
+
+        def chunks():                     # no Content-Length: counted as it arrives
+            for _ in range(50):
+                yield b"y" * 100
+        r = client.post("/v1/extract", content=chunks(), headers={"content-type": "text/plain"})
+        assert r.status_code == 413 and r.json()["code"] == "E004"
+
+
+def test_slow_document_times_out_while_others_are_served(tmp_path):
+    big = SMALL * 8000                                      # ~0.9 M characters: longer than the limit
+    with make_client(tmp_path, extract_timeout_s=0.3, pool_workers=2) as client:
+        results = {}
+
+        def slow():
+            results["slow"] = client.post("/v1/extract", json={"text": big})
+        t = threading.Thread(target=slow)
+        t.start()
+        time.sleep(0.05)
+        fast = client.post("/v1/extract", json={"text": SMALL})
+        health = client.get("/healthz")
+        t.join(timeout=60)
+        assert fast.status_code == 200 and health.status_code == 200
+        assert results["slow"].status_code == 503 and results["slow"].json()["code"] == "E008"
+        again = client.post("/v1/extract", json={"text": SMALL})     # the pool replaced the stopped process
+        assert again.status_code == 200
+
+
+# ------------------------------------------------------------------ batches
+def _wait(client, batch_id, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        status = client.get(f"/v1/batches/{batch_id}").json()
+        if status["status"] == "done":
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"batch {batch_id} did not finish: {status}")
+
+
+def test_batch_json_with_a_failing_document(open_client):
+    docs = [{"text": SAMPLE, "filename": "a.txt"}, {"text": "   ", "filename": "empty.txt"},
+            {"text": SMALL, "filename": "b.txt"}]
+    r = open_client.post("/v1/batches", json={"documents": docs})
+    assert r.status_code == 202 and r.headers["location"].endswith(r.json()["id"])
+    status = _wait(open_client, r.json()["id"])
+    assert (status["total"], status["done"], status["failed"]) == (3, 2, 1)
+    assert status["items"][1]["error"]["code"] == "E001"
+    lines = [json.loads(x) for x in open_client.get(status["results"]).text.splitlines()]
+    assert [x["position"] for x in lines] == [0, 1, 2]
+    assert lines[0]["result"]["document"]["department"] == "盐边县总工会" and "error" in lines[1]
+
+
+def test_batch_multipart_and_idempotency(open_client):
+    files = [("files", ("a.txt", SMALL.encode("gb18030"), "text/plain")),
+             ("files", ("b.txt", SAMPLE.encode("utf-8"), "text/plain"))]
+    first = open_client.post("/v1/batches", files=files, headers={"idempotency-key": "audit-2024-001"})
+    again = open_client.post("/v1/batches", files=files, headers={"idempotency-key": "audit-2024-001"})
+    assert first.status_code == 202 and again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    other = open_client.post("/v1/batches", files=files[:1], headers={"idempotency-key": "audit-2024-001"})
+    assert other.status_code == 409 and other.json()["code"] == "E015"
+    assert _wait(open_client, first.json()["id"])["done"] == 2
+
+
+def test_batch_limit(tmp_path):
+    with make_client(tmp_path, batch_max_documents=2) as client:
+        r = client.post("/v1/batches", json={"documents": [{"text": SMALL}] * 3})
+        assert r.status_code == 413 and r.json()["code"] == "E016"
+
+
+def test_batch_survives_a_restart(tmp_path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/restart.db")
+    from service.store import get_store
+    from service.store.models import Batch, BatchItem
+    store = get_store(settings.database_url)
+    with store.session.begin() as s:               # a server stopped after accepting this batch
+        sha = store.put_document(s, SMALL.encode(), None, "a.txt")
+        s.add(Batch(id="00000000-0000-0000-0000-000000000001"))
+        s.add(BatchItem(batch_id="00000000-0000-0000-0000-000000000001", position=0, filename="a.txt",
+                        document_sha256=sha, status="queued"))
+    with TestClient(create_app(settings)) as client:
+        status = _wait(client, "00000000-0000-0000-0000-000000000001")
+        assert status["done"] == 1
+
+
+# ------------------------------------------------------------------ exports
+def test_exports_keep_decimals_and_chinese(open_client):
+    body = open_client.post("/v1/extract", json={"text": SAMPLE}).json()
+    sha = body["document"]["sha256"]
+    for _ in range(50):
+        if open_client.get(f"/v1/documents/{sha}").status_code == 200:
+            break
+        time.sleep(0.05)
+    csv_r = open_client.get(f"/v1/documents/{sha}/facts.csv")
+    assert csv_r.status_code == 200 and csv_r.headers["content-type"].startswith("text/csv")
+    text = csv_r.content.decode("utf-8-sig")
+    assert "expenditure.basic,基本支出,1858800,CNY" in text and "0.6884" in text
+    import openpyxl
+    book = openpyxl.load_workbook(io.BytesIO(open_client.get(f"/v1/documents/{sha}/line_items.xlsx").content))
+    rows = list(book.active.values)
+    header, data = rows[0], rows[1:]
+    amount = header.index("amount")
+    got = {str(r[amount]) for r in data}
+    assert {"633400", "1958000"} <= {g.removesuffix(".0") for g in got}
+    assert "一般公共服务支出" in {r[header.index("class")] for r in data}
+    findings = open_client.get(f"/v1/documents/{sha}/findings.csv").content.decode("utf-8-sig")
+    assert "change_rate_mismatch" in findings
+    assert open_client.get("/v1/documents/" + "f" * 64 + "/facts.csv").json()["code"] == "E007"
+
+
+# ------------------------------------------------------------------ JSON-LD and the ontology
+def test_jsonld_expands_and_answers_sparql(open_client):
+    from pyld import jsonld
+    from rdflib import Graph
+    r = open_client.post("/v1/extract?include_text=false", json={"text": SAMPLE},
+                         headers={"accept": "application/ld+json"})
+    assert r.headers["content-type"].startswith("application/ld+json")
+    doc = r.json()
+    context = open_client.get("/v1/context.jsonld").json()
+
+    def loader(url, options=None):
+        assert url.endswith("/v1/context.jsonld")
+        return {"contextUrl": None, "documentUrl": url, "document": context}
+    expanded = jsonld.expand(doc, {"documentLoader": loader})
+    assert expanded and any("http://data.openbudgets.eu/ontology/dsd/measure/amount" in n
+                            for n in _nodes(expanded))
+    graph = Graph()
+    doc["@context"] = context["@context"]
+    graph.parse(data=json.dumps(doc), format="json-ld")
+    rows = graph.query("""
+        PREFIX dim: <http://data.openbudgets.eu/ontology/dsd/dimension/>
+        PREFIX measure: <http://data.openbudgets.eu/ontology/dsd/measure/>
+        SELECT ?code ?amount WHERE { ?line dim:functionalClassification ?code ; measure:amount ?amount . }""")
+    amounts = {str(code).rsplit("/", 1)[-1]: str(amount) for code, amount in rows}
+    assert amounts["2012901"] == "633400" and amounts["2210201"] == "130800"
+    phases = set(graph.objects(None, _iri("http://data.openbudgets.eu/ontology/dsd/dimension/budgetPhase")))
+    assert _iri("http://data.openbudgets.eu/resource/codelist/budget-phase/executed") in phases
+
+
+def _iri(s):
+    from rdflib import URIRef
+    return URIRef(s)
+
+
+def _nodes(expanded):
+    stack = list(expanded)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            for v in node.values():
+                stack.extend(v if isinstance(v, list) else [v])
+
+
+def test_ontology_as_skos_in_jsonld_and_turtle(open_client):
+    from rdflib import Graph, Namespace, URIRef
+    SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+    fn = "https://fiscal-extract.dev/classification/function/"
+    for accept, fmt in (("application/ld+json", "json-ld"), ("text/turtle", "turtle")):
+        r = open_client.get("/v1/ontology", headers={"accept": accept})
+        g = Graph().parse(data=r.text, format=fmt)
+        assert (URIRef(fn + "2012901"), SKOS.broader, URIRef(fn + "20129")) in g
+        assert (URIRef(fn + "201"), SKOS.closeMatch,
+                URIRef("http://data.openbudgets.eu/resource/codelist/cofog-1999/01")) in g
+        assert (URIRef("https://fiscal-extract.dev/concept/expenditure.basic"), SKOS.prefLabel, None) in g
+
+
+# ------------------------------------------------------------------ operations
+def test_health_readiness_metrics_and_request_id(open_client):
+    import logging
+
+    from service.observability import JsonFormatter
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(JsonFormatter().format(record))
+    handler = Collect()
+    logging.getLogger("fiscal_extract").addHandler(handler)
+    assert open_client.get("/healthz").json()["status"] == "ok"
+    ready = open_client.get("/readyz").json()
+    assert ready["checks"] == {"lexicons": True, "store": True}
+    r = open_client.post("/v1/extract", json={"text": SMALL}, headers={"x-request-id": "req-123"})
+    assert r.headers["x-request-id"] == "req-123"
+    assert len(open_client.get("/healthz").headers["x-request-id"]) == 32
+    metrics = open_client.get("/metrics").text
+    for name in ("fiscal_requests_total", "fiscal_request_seconds_bucket", "fiscal_extraction_seconds_count",
+                 "fiscal_documents_total", "fiscal_findings_total"):
+        assert name in metrics
+    logging.getLogger("fiscal_extract").removeHandler(handler)
+    logged = [json.loads(line) for line in lines]
+    assert any(e.get("request_id") == "req-123" and e["status"] == 200 and e["path"] == "/v1/extract" for e in logged)
