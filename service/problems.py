@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from extractors.errors import Errors, ExtractionError
 
@@ -24,6 +25,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ExtractionError)
     async def _coded(request: Request, exc: ExtractionError):
         return problem_response(exc, request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _framework(request: Request, exc: StarletteHTTPException):
+        """Errors the framework raises itself (bad multipart, unknown route, wrong method)."""
+        error = {404: Errors.E007, 413: Errors.E004, 415: Errors.E003}.get(exc.status_code, Errors.E005)
+        response = problem_response(ExtractionError(error, str(exc.detail)), request.url.path)
+        if exc.status_code == 405:
+            response.status_code = 405
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

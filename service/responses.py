@@ -14,3 +14,15 @@ class FastJSONResponse(JSONResponse):
 
 class ProblemResponse(FastJSONResponse):
     media_type = "application/problem+json"
+
+
+class JSONLDResponse(FastJSONResponse):
+    media_type = "application/ld+json"
+
+
+class NDJSONResponse(FastJSONResponse):
+    media_type = "application/x-ndjson"
+
+
+class CSVResponse(FastJSONResponse):
+    media_type = "text/csv"

@@ -14,11 +14,13 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from extractors import Errors, ExtractionError, __version__
 
 from ..auth import ExtractCaller
 from ..observability import observe_result
+from ..responses import NDJSONResponse
 from ..schemas import PROBLEM_RESPONSES, ExtractRequest
 from ..store.models import Batch, BatchItem, Document
 
@@ -75,6 +77,7 @@ async def _documents(request: Request) -> list[tuple[bytes, str | None]]:
              summary="Submit up to N documents; they are processed in the background")
 async def create_batch(request: Request, caller: ExtractCaller,
                        idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> JSONResponse:
+    idempotency_key = (idempotency_key or "").strip() or None
     docs = await _documents(request)
     settings = request.app.state.settings
     if len(docs) > settings.batch_max_documents:
@@ -82,21 +85,37 @@ async def create_batch(request: Request, caller: ExtractCaller,
     store = request.app.state.store
     fingerprint = hashlib.sha256(b"".join(hashlib.sha256(d).digest() for d, _ in docs)).hexdigest()
     if idempotency_key:
-        with store.session() as s:
-            existing = s.scalar(select(Batch).where(Batch.idempotency_key == idempotency_key))
-            if existing is not None:
-                if _fingerprint(existing) != fingerprint:
-                    raise ExtractionError(Errors.E015, "this Idempotency-Key was used for other documents")
-                return JSONResponse(_status(request, existing.id), status_code=200)
+        earlier = _earlier(request, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier
     batch_id = str(uuid.uuid4())
-    with store.session.begin() as s:
-        batch = Batch(id=batch_id, idempotency_key=idempotency_key, api_key_id=caller.key_id)
-        s.add(batch)
-        for i, (data, name) in enumerate(docs):
-            sha = store.put_document(s, data, None, name)
-            s.add(BatchItem(batch_id=batch_id, position=i, filename=name, document_sha256=sha, status="queued"))
+    try:
+        with store.session.begin() as s:
+            s.add(Batch(id=batch_id, idempotency_key=idempotency_key, api_key_id=caller.key_id))
+            s.flush()                                  # claim the key before writing the documents
+            for i, (data, name) in enumerate(docs):
+                sha = store.put_document(s, data, None, name)
+                s.add(BatchItem(batch_id=batch_id, position=i, filename=name, document_sha256=sha, status="queued"))
+    except IntegrityError:
+        # the same key, or the same new document, arrived in a concurrent request
+        earlier = _earlier(request, idempotency_key, fingerprint) if idempotency_key else None
+        if earlier is None:
+            raise ExtractionError(Errors.E015, "a concurrent request is storing the same batch; retry") from None
+        return earlier
     request.app.state.batches.submit(batch_id)
     return JSONResponse(_status(request, batch_id), status_code=202, headers={"location": f"/v1/batches/{batch_id}"})
+
+
+def _earlier(request: Request, key: str, fingerprint: str) -> JSONResponse | None:
+    """The batch an Idempotency-Key already made (200), or E015 if it was for other documents."""
+    with request.app.state.store.session() as s:
+        existing = s.scalar(select(Batch).where(Batch.idempotency_key == key))
+        if existing is None:
+            return None
+        if _fingerprint(existing) != fingerprint:
+            raise ExtractionError(Errors.E015, "this Idempotency-Key was used for other documents")
+        batch_id = existing.id
+    return JSONResponse(_status(request, batch_id), status_code=200)
 
 
 def _fingerprint(batch: Batch) -> str:
@@ -123,7 +142,7 @@ def get_batch(request: Request, caller: ExtractCaller, batch_id: BatchId) -> JSO
     return JSONResponse(_status(request, batch_id))
 
 
-@router.get("/{batch_id}/results", responses={200: {"content": {"application/x-ndjson": {}}}, **PROBLEM_RESPONSES},
+@router.get("/{batch_id}/results", response_class=NDJSONResponse, responses=PROBLEM_RESPONSES,
             summary="Results as JSON Lines, one per document in order (an error object for a failed one)")
 def batch_results(request: Request, caller: ExtractCaller, batch_id: BatchId) -> Response:
     store = request.app.state.store

@@ -10,6 +10,7 @@ from extractors import Errors, ExtractionError
 
 from ..auth import ExtractCaller
 from ..exports import to_csv, to_xlsx
+from ..responses import CSVResponse
 from ..schemas import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -32,7 +33,8 @@ def stored_result(request: Request, caller: ExtractCaller, sha256: Sha) -> Respo
     return Response(orjson.dumps(_result(request, sha256)), media_type="application/json")
 
 
-@router.get("/{sha256}/{table}.{fmt}", responses={200: {"content": {"text/csv": {}, XLSX: {}}}, **PROBLEM_RESPONSES},
+@router.get("/{sha256}/{table}.{fmt}", response_class=CSVResponse,
+            responses={200: {"content": {XLSX: {}}}, **PROBLEM_RESPONSES},
             summary="Facts, line items or findings of a stored document as CSV or XLSX")
 def export(request: Request, caller: ExtractCaller, sha256: Sha,
            table: Literal["facts", "line_items", "findings"], fmt: Literal["csv", "xlsx"]) -> Response:

@@ -1,6 +1,6 @@
 """Operations: liveness, readiness, metrics."""
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from extractors import SCHEMA_VERSION, __version__
 
@@ -23,7 +23,7 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 def metrics() -> Response:
     body, ctype = metrics_body()
     return Response(body, media_type=ctype)
