@@ -30,7 +30,9 @@ eval: install
 	$(BIN)/fiscal-extract eval corpus/
 
 bench: install
+	-command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; }
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/load.py --workers 2 --clients 16 --seconds 30
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis var

@@ -71,13 +71,17 @@ async def run_extraction(request: Request, document: dict, tokens: bool = False,
 
 
 def _store(store, document: dict, result: dict) -> None:
+    sha = result["document"]["sha256"]
+    if store.has_extraction(sha, __version__):      # a document sent again: nothing to write
+        return
     source = document["source"]
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
     kept = {**result, "document": {k: v for k, v in result["document"].items() if k != "text"}}
     try:
         with store.session.begin() as s:
-            sha = store.put_document(s, data, result["document"]["source"]["media_type"], document["filename"])
+            store.put_document(s, data, result["document"]["source"]["media_type"], document["filename"])
             store.put_extraction(s, sha, __version__, kept, None)
+        store.remember(sha, __version__)
     except Exception:        # a concurrent insert of the same document: it is stored already
         pass
 

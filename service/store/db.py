@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+
+import orjson
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
@@ -13,14 +15,33 @@ from .models import Document, Extraction
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def _dumps(value) -> str:
+    return orjson.dumps(value).decode()
+
+
 class Store:
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         kwargs = {"connect_args": {"check_same_thread": False}} if url.startswith("sqlite") else {"pool_pre_ping": True}
         self.url = url
-        self.engine = create_engine(url, **kwargs)
+        self.engine = create_engine(url, json_serializer=_dumps, json_deserializer=orjson.loads, **kwargs)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
+        self._stored: set[tuple[str, str]] = set()
+
+    def remember(self, sha: str, version: str) -> None:
+        self._stored.add((sha, version))
+
+    def has_extraction(self, sha: str, version: str) -> bool:
+        """Whether this document's result for this version is stored (cached once seen)."""
+        if (sha, version) in self._stored:
+            return True
+        with self.session() as s:
+            found = s.scalar(select(Extraction.id).where(Extraction.document_sha256 == sha,
+                                                         Extraction.extractor_version == version)) is not None
+        if found:
+            self._stored.add((sha, version))
+        return found
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
@@ -44,7 +65,7 @@ class Store:
     # ------------------------------------------------------------ documents
     def put_document(self, s: Session, data: bytes, media_type: str | None, filename: str | None) -> str:
         sha = hashlib.sha256(data).hexdigest()
-        if s.get(Document, sha) is None:
+        if s.scalar(select(Document.sha256).where(Document.sha256 == sha)) is None:   # without loading the bytes
             s.add(Document(sha256=sha, media_type=media_type, size=len(data), filename=filename, content=data))
         return sha
 

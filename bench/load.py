@@ -1,0 +1,167 @@
+"""Load test: the service with N workers on 127.0.0.1, C concurrent clients posting the corpus
+text documents for a bounded time. Prints throughput, p50/p95/p99 latency, errors, the RSS of
+the server's processes, and throughput against N × in-process documents per second.
+
+    python bench/load.py [--workers 2] [--clients 16] [--seconds 30]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (the extraction pool), in MiB."""
+    total = 0
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    for p in list(pids):
+        pids += [int(c) for c in subprocess.run(["pgrep", "-P", str(p)], capture_output=True, text=True).stdout.split()
+                 if int(c) not in pids]
+    per_process = {}
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    per_process[p] = int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    total = sum(per_process.values())
+    return total, per_process
+
+
+def in_process_rate(texts: list[str], seconds: float = 3.0) -> float:
+    from extractors import extract, warm_up
+    warm_up()
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        extract(texts[done % len(texts)])
+        done += 1
+    return done / (time.perf_counter() - start)
+
+
+async def client(base: str, texts: list[str], deadline: float, latencies: list[float], errors: list[str], offset: int):
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        i = offset
+        while time.perf_counter() < deadline:
+            body = {"text": texts[i % len(texts)]}
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                r = await http.post("/v1/extract?include_text=false", json=body)
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code} {r.text[:100]}")
+            except httpx.HTTPError as e:
+                errors.append(repr(e))
+            latencies.append(time.perf_counter() - t0)
+
+
+WRK_SCRIPT = """
+local bodies = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("POST", "/v1/extract?include_text=false", {["Content-Type"] = "application/json"}, bodies[(i %% #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("WRK %%d %%d %%d %%.3f %%.3f %%.3f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def load_wrk(base: str, texts: list[str], clients: int, seconds: float):
+    """wrk (C, little CPU of its own) when it is installed: the Python client would take a core."""
+    import json
+    bodies = ",".join("[==[" + json.dumps({"text": t}, ensure_ascii=False) + "]==]" for t in texts)
+    script = Path(tempfile.mkdtemp()) / "post.lua"
+    script.write_text(WRK_SCRIPT % bodies, encoding="utf-8")
+    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "-s", str(script), base],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
+    line = next(l for l in out.splitlines() if l.startswith("WRK "))
+    n, errors, micros, p50, p95, p99 = line.split()[1:]
+    return int(n), int(errors), int(micros) / 1e6, float(p50), float(p95), float(p99)
+
+
+async def load(base: str, texts: list[str], clients: int, seconds: float):
+    latencies, errors = [], []
+    deadline = time.perf_counter() + seconds
+    start = time.perf_counter()
+    await asyncio.gather(*(client(base, texts, deadline, latencies, errors, i) for i in range(clients)))
+    return latencies, errors, time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--seconds", type=float, default=30)
+    args = ap.parse_args()
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
+    port = free_port()
+    tmp = tempfile.mkdtemp(prefix="fiscal-load-")
+    env = {**os.environ, "FISCAL_DATABASE_URL": f"sqlite:///{tmp}/load.db", "FISCAL_LOG_JSON": "false",
+           "FISCAL_RATE_LIMIT_PER_MINUTE": "1000000"}
+    started = time.perf_counter()
+    server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers",
+                               str(args.workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        first = None
+        for _ in range(300):
+            try:
+                r = httpx.post(base + "/v1/extract", json={"text": texts[0]}, timeout=5)
+                if r.status_code == 200:
+                    first = time.perf_counter() - started
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        print(f"start-up: first successful /v1/extract {first:.2f} s after `fiscal-extract serve` (target < 3 s)")
+        if shutil.which("wrk"):
+            tool = "wrk"
+            n, n_errors, elapsed, p50, p95, p99 = load_wrk(base, texts, args.clients, args.seconds)
+            errors = [f"{n_errors} errors"] if n_errors else []
+        else:
+            tool = "python client (install wrk for a client that leaves the cores to the server)"
+            latencies, errors, elapsed = asyncio.run(load(base, texts, args.clients, args.seconds))
+            q = statistics.quantiles(sorted(latencies), n=100)
+            n, p50, p95, p99 = len(latencies), q[49] * 1000, q[94] * 1000, q[98] * 1000
+        rss, per = rss_mib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rate = n / elapsed
+    baseline = in_process_rate(texts)
+    print(f"load ({tool}): {args.workers} workers, {args.clients} clients, {elapsed:.1f} s, {len(texts)} corpus texts")
+    print(f"  requests {n}, errors {len(errors) and errors[0]}, throughput {rate:.1f} docs/s")
+    print(f"  latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms (target p99 < 100 ms)")
+    print(f"  in-process {baseline:.1f} docs/s on one core; throughput / ({args.workers} × in-process) = "
+          f"{rate / (args.workers * baseline):.2f} (target >= 0.80)")
+    print(f"  server RSS {rss:.0f} MiB in {len(per)} processes; largest {max(per.values()):.0f} MiB (target < 250 MiB per worker)")
+    if errors:
+        print("  first errors:", errors[:3])
+
+
+if __name__ == "__main__":
+    main()
