@@ -15,7 +15,9 @@ from .auth import KeyCache
 from .limits import BodyLimit, RateLimiter, RequestTimeout
 from .observability import RequestContext, configure_logging
 from .responses import FastJSONResponse
-from .routers import batches, documents, extract, health, ontology, validate
+from fastapi.staticfiles import StaticFiles
+
+from .routers import batches, documents, extract, health, ontology, validate, web
 from .schemas import add_contract_components
 from .settings import Settings, get_settings
 from .store import get_store
@@ -55,8 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
-    for router in (health.router, extract.router, validate.router, batches.router, documents.router, ontology.router):
+    for router in (health.router, extract.router, validate.router, batches.router, documents.router, ontology.router,
+                   web.router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
 
     def openapi():
         if app.openapi_schema is None:
