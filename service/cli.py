@@ -94,6 +94,37 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_crawl(args) -> int:
+    from crawler.run import crawl
+    from .settings import get_settings
+    db = args.db or get_settings().database_url
+    try:
+        run_id = crawl(args.portal, args.seed, db, args.redis, args.run_id, args.allow_private_addresses,
+                       polite=not args.no_politeness,
+                       extra={"DOWNLOAD_TIMEOUT": args.timeout} if args.timeout else None)
+    except ValueError as e:
+        sys.stderr.write(f"{e}\n")
+        return 2
+    print(run_id)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .exporter import export_rows
+    from .settings import get_settings
+    n = export_rows(args.db or get_settings().database_url, args.format, args.output)
+    sys.stderr.write(f"{n} rows written to {args.output}\n")
+    return 0
+
+
+def cmd_reprocess(args) -> int:
+    from .exporter import reprocess
+    from .settings import get_settings
+    done, failed = reprocess(args.db or get_settings().database_url)
+    sys.stderr.write(f"re-extracted {done} documents, {failed} failed\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .settings import get_settings
     settings = get_settings()
@@ -119,6 +150,25 @@ def build_parser() -> argparse.ArgumentParser:
     k = keys.add_parser("revoke", help="revoke a key by its id")
     k.add_argument("id")
     p.set_defaults(func=cmd_keys)
+    p = sub.add_parser("crawl", help="crawl a 预决算公开 portal and store every disclosure with its extraction")
+    p.add_argument("portal", nargs="?", help="a portal YAML (see crawler/portals/generic.yaml)")
+    p.add_argument("--seed", help="a start URL, with the generic configuration")
+    p.add_argument("--db", help="store URL (default: FISCAL_DATABASE_URL or ./var/fiscal.db)")
+    p.add_argument("--redis", help="redis://… : share the frontier with other crawler processes")
+    p.add_argument("--run-id", help="resume this run (or name a run that other processes join)")
+    p.add_argument("--allow-private-addresses", action="store_true",
+                   help="let the crawler reach loopback and private networks (tests, intranets)")
+    p.add_argument("--no-politeness", action="store_true", help="no delay or throttle (your own test portal only)")
+    p.add_argument("--timeout", type=float, help="download timeout in seconds")
+    p.set_defaults(func=cmd_crawl)
+    p = sub.add_parser("export", help="one row per fact or line item across the stored documents")
+    p.add_argument("--format", choices=["csv", "xlsx", "jsonl", "parquet"], required=True)
+    p.add_argument("--db")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("reprocess", help="re-extract stored documents with this extractor version (no fetching)")
+    p.add_argument("--db")
+    p.set_defaults(func=cmd_reprocess)
     p = sub.add_parser("eval", help="score extraction against every *.gold.json in a directory")
     p.add_argument("directory")
     p.add_argument("-v", "--verbose", action="store_true", help="list each miss")

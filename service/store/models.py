@@ -70,3 +70,32 @@ class BatchItem(Base):
     status: Mapped[str] = mapped_column(String(20), default="queued")    # queued | done | failed
     error: Mapped[dict | None] = mapped_column(JSON)
     batch: Mapped[Batch] = relationship(back_populates="items")
+
+
+class Source(Base):
+    """A URL the crawler fetched: its state, validators for conditional requests, and its links."""
+    __tablename__ = "sources"
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    portal: Mapped[str | None] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(20))                 # page | document
+    status: Mapped[str] = mapped_column(String(20))               # done | unchanged | failed
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    media_type: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    links: Mapped[list | None] = mapped_column(JSON)              # what a page linked to, for 304s and resumes
+    error: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    portal: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="running")   # running | finished | failed
+    counts: Mapped[dict | None] = mapped_column(JSON)

@@ -1,0 +1,47 @@
+"""Portals as configuration: one YAML file per portal (see portals/generic.yaml)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+GENERIC = Path(__file__).resolve().parent / "portals" / "generic.yaml"
+
+
+@dataclass
+class Portal:
+    name: str
+    start_urls: list[str]
+    allowed_domains: list[str]
+    depth: int
+    follow_text: re.Pattern
+    follow_url: re.Pattern
+    attachments: tuple[str, ...]
+    disclosure_page: re.Pattern
+    next_text: re.Pattern = None
+    next_url: re.Pattern = None
+    extra: dict = field(default_factory=dict)
+
+
+def load(path: str | Path | None = None, seed: str | None = None) -> Portal:
+    with open(GENERIC, encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    if path:
+        with open(path, encoding="utf-8") as f:
+            data.update(yaml.safe_load(f) or {})
+    if seed:
+        data["start_urls"] = [seed]
+        data["name"] = data.get("name") if path else urlparse(seed).hostname
+    if not data.get("start_urls"):
+        raise ValueError("a portal needs start_urls (or --seed URL)")
+    domains = data.get("allowed_domains") or sorted({urlparse(u).hostname for u in data["start_urls"]})
+    return Portal(
+        name=data["name"], start_urls=data["start_urls"], allowed_domains=domains, depth=int(data["depth"]),
+        follow_text=re.compile(data["follow"]["text"]), follow_url=re.compile(data["follow"]["url"], re.I),
+        attachments=tuple(a.lower() for a in data["attachments"]),
+        disclosure_page=re.compile(data["disclosure_page"]),
+        next_text=re.compile(data["pagination"]["text"]), next_url=re.compile(data["pagination"]["url"], re.I),
+        extra=data)

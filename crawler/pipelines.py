@@ -1,0 +1,98 @@
+"""The store pipeline: every fetched URL becomes a source row; each document is stored once
+(by its SHA-256) and extracted once per extractor version, in a process pool on a worker
+thread, so that extraction never stalls the reactor's fetching."""
+from __future__ import annotations
+
+import hashlib
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timezone
+
+from sqlalchemy.exc import IntegrityError
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from extractors import ExtractionError, __version__, extract, warm_up
+from service.store.models import CrawlRun, Source
+
+
+def _extract(data: bytes, filename: str | None, url: str) -> tuple[dict | None, dict | None]:
+    try:
+        result = extract(data, filename, source_url=url).to_dict(include_text=False)
+        return result, None
+    except ExtractionError as e:
+        return None, e.to_problem()
+
+
+class StorePipeline:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.lock = threading.Lock()        # SQLite takes one writer at a time
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(crawler.settings.getint("CRAWL_EXTRACT_WORKERS", 2))
+        pipeline.crawler = crawler
+        return pipeline
+
+    def open_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        self.spider = spider
+        self.store = spider.store
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=warm_up)
+        with self.store.session.begin() as s:
+            if s.get(CrawlRun, spider.run_id) is None:
+                s.add(CrawlRun(id=spider.run_id, portal=spider.portal.name))
+
+    def close_spider(self, spider=None):
+        spider = spider or self.spider
+        self.pool.shutdown(wait=True)
+        stats = self.crawler.stats
+        counts = {k: stats.get_value(f"fiscal/{k}", 0) for k in ("pages", "documents", "extracted", "unchanged", "errors")}
+        with self.store.session.begin() as s:
+            run = s.get(CrawlRun, spider.run_id)
+            run.counts, run.status = counts, "finished"
+            run.finished_at = datetime.now(timezone.utc)
+
+    async def process_item(self, item, spider=None):
+        return await maybe_deferred_to_future(deferToThread(self._handle, dict(item)))
+
+    def _handle(self, item: dict) -> dict:
+        sha = None
+        body = item.pop("body", None)
+        if body:
+            sha = self._document(body, item)
+        with self.lock, self.store.session.begin() as s:
+            row = s.get(Source, item["url"]) or Source(url=item["url"])
+            row.portal, row.kind, row.status = self.spider.portal.name, item["kind"], item["status"]
+            row.http_status, row.error, row.run_id = item.get("http_status"), item.get("error"), self.spider.run_id
+            row.fetched_at = datetime.now(timezone.utc)
+            if item["status"] == "done":
+                row.etag, row.last_modified = item.get("etag"), item.get("last_modified")
+                row.media_type, row.size, row.sha256 = item.get("media_type"), len(body) if body else None, sha
+                row.links = item.get("links")
+            elif item["status"] == "unchanged" and item.get("etag"):
+                row.etag = item["etag"]
+            s.add(row)
+        self.spider._known[item["url"]] = row
+        return {"url": item["url"], "status": item["status"], "sha256": sha}
+
+    def _document(self, body: bytes, item: dict) -> str:
+        sha = hashlib.sha256(body).hexdigest()
+        store = self.store
+        try:
+            with self.lock, store.session.begin() as s:
+                store.put_document(s, body, item.get("media_type"), item.get("filename"))
+        except IntegrityError:
+            pass                               # another crawler process stored it just now
+        if store.has_extraction(sha, __version__):
+            return sha                          # the same file through another URL: extracted once
+        result, error = self.pool.submit(_extract, body, item.get("filename"), item["url"]).result()
+        try:
+            with self.lock, store.session.begin() as s:
+                store.put_extraction(s, sha, __version__, result, error)
+            store.remember(sha, __version__)
+            self.crawler.stats.inc_value("fiscal/extracted" if result else "fiscal/errors")
+        except IntegrityError:
+            pass
+        return sha

@@ -1,0 +1,180 @@
+"""The crawler against a generated portal on 127.0.0.1 with the faults of real portals."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from .conftest import POSTGRES_URL, REDIS_URL, ROOT, postgres_available, require
+from .portal_site import PortalServer
+
+
+def crawl(server, db, *extra, wait=True, timeout=240):
+    cmd = [sys.executable, "-m", "service.cli", "crawl", "--seed", server.url + "/yjs/index.html", "--db", db,
+           "--allow-private-addresses", "--no-politeness", "--timeout", "1", *extra]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if not wait:
+        return proc
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err[-3000:]
+    return out.strip(), err
+
+
+def rows(db, sql):
+    engine = create_engine(db)
+    with engine.connect() as c:
+        result = c.execute(text(sql)).fetchall()
+    engine.dispose()
+    return result
+
+
+@pytest.fixture(scope="module")
+def portal():
+    with PortalServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def first_crawl(portal, tmp_path_factory):
+    db = f"sqlite:///{tmp_path_factory.mktemp('crawl')}/crawl.db"
+    portal.reset_counts()
+    run_id, log = crawl(portal, db)
+    counts = dict(portal.counts)
+    return db, run_id, log, counts
+
+
+FAULT_PATHS = {"/yjs/detail/missing.html", "/yjs/broken.html", "/files/truncated.pdf", "/files/slow.pdf"}
+
+
+def test_every_disclosure_is_stored_and_extracted(portal, first_crawl):
+    db, run_id, log, counts = first_crawl
+    expected = len({portal.portal.files[d["path"]][0] for d in portal.portal.disclosures})
+    assert rows(db, "select count(*) from documents")[0][0] == expected
+    assert rows(db, "select count(*) from extractions where result is not null")[0][0] == expected
+    departments = {r[0] for r in rows(db, "select result from extractions") if r[0]}
+    assert all(d["department"] in " ".join(departments) for d in portal.portal.disclosures)
+    assert "finished" in log and f"documents {expected + 1}" in log     # the mirror URL is one more fetch
+
+
+def test_no_url_twice_and_nothing_disallowed(first_crawl):
+    db, run_id, log, counts = first_crawl
+    assert not any(path.startswith("/private/") for path in counts)
+    twice = {p for p, n in counts.items() if n > 1}
+    assert twice <= {"/yjs/broken.html", "/files/truncated.pdf", "/files/slow.pdf"}   # retried failures only
+    assert "http://other-domain.invalid/yjs/index.html" in {r[0] for r in rows(db, "select url from sources where status='skipped'")}
+
+
+def test_each_fault_is_recorded_with_its_error(portal, first_crawl):
+    db = first_crawl[0]
+    failed = {r[0].removeprefix(portal.url): r[1] for r in rows(db, "select url, error from sources where status='failed'")}
+    assert "404" in failed["/yjs/detail/missing.html"] or "non-200" in failed["/yjs/detail/missing.html"]
+    assert "non-200" in failed["/yjs/broken.html"]
+    assert "DataLoss" in failed["/files/truncated.pdf"]
+    assert "Timeout" in failed["/files/slow.pdf"] or "took longer" in failed["/files/slow.pdf"]
+    assert "robots.txt" in failed["/private/secret.pdf"]
+    assert "redirect loop" in failed["/loop/a"]
+    sha = rows(db, "select sha256 from sources where url like '%/mirror/copy.pdf'")[0][0]
+    assert len(rows(db, f"select url from sources where sha256='{sha}'")) == 2      # two URLs, one document
+    wrong_type = [r for r in rows(db, "select media_type, sha256 from sources where url like '%/files/160.pdf'")]
+    assert wrong_type[0][0].startswith("text/html") and wrong_type[0][1]
+
+
+def test_second_crawl_is_conditional_and_extracts_nothing(portal, first_crawl):
+    db = first_crawl[0]
+    before = rows(db, "select count(*) from extractions")[0][0]
+    portal.reset_counts()
+    _, log = crawl(portal, db)
+    unconditional = {p for p, n in portal.counts.items() if portal.conditional[p] < n}
+    assert unconditional <= FAULT_PATHS | {"/robots.txt", "/loop/a", "/loop/b"}   # failures have no validators
+    assert rows(db, "select count(*) from extractions")[0][0] == before
+    assert "extracted 0" in log
+
+
+def test_sigkill_halfway_then_resume_gives_the_same_rows(portal, first_crawl, tmp_path):
+    reference = first_crawl[0]
+    db = f"sqlite:///{tmp_path}/resumed.db"
+    proc = crawl(portal, db, "--run-id", "11111111-2222-3333-4444-555555555555", wait=False)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(0.2)
+        try:
+            if rows(db, "select count(*) from documents")[0][0] >= 40:
+                break
+        except Exception:
+            pass
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert rows(db, "select count(*) from documents")[0][0] < rows(reference, "select count(*) from documents")[0][0]
+    crawl(portal, db, "--run-id", "11111111-2222-3333-4444-555555555555")
+    for sql in ("select sha256 from documents order by 1",
+                "select document_sha256 from extractions where result is not null order by 1",
+                "select url, case when status = 'failed' then 'failed' else 'fetched' end from sources "
+                "where status != 'skipped' order by 1"):
+        assert rows(db, sql) == rows(reference, sql)
+
+
+def test_distributed_crawlers_share_one_frontier_and_one_store(portal):
+    require(postgres_available(), f"PostgreSQL at {POSTGRES_URL}")
+    import redis
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError:
+        require(False, f"Redis at {REDIS_URL}")
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as c:
+        c.execute(text("DROP SCHEMA IF EXISTS crawl_test CASCADE"))
+        c.execute(text("CREATE SCHEMA crawl_test"))
+    engine.dispose()
+    db = POSTGRES_URL + "?options=-csearch_path%3Dcrawl_test"
+    run = "22222222-3333-4444-5555-666666666666"
+    redis.Redis.from_url(REDIS_URL).delete(f"fiscal:{run}:requests", f"fiscal:{run}:dupefilter")
+    from service.store import Store
+    Store(db).migrate()
+    portal.reset_counts()
+    procs = [crawl(portal, db, "--redis", REDIS_URL, "--run-id", run, wait=False) for _ in range(2)]
+    for p in procs:
+        out, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err[-2000:]
+    once = {p: n for p, n in portal.counts.items() if p not in FAULT_PATHS and p != "/robots.txt"}
+    assert once and all(n == 1 for n in once.values()), {p: n for p, n in once.items() if n > 1}
+    expected = len({portal.portal.files[d["path"]][0] for d in portal.portal.disclosures})
+    assert rows(db, "select count(*) from documents")[0][0] == expected
+    assert rows(db, "select count(*) from (select document_sha256 from extractions group by 1) t")[0][0] == expected
+
+
+def test_export_opens_in_pandas_with_exact_values(first_crawl, tmp_path):
+    import pandas as pd
+    db = first_crawl[0]
+    for fmt in ("csv", "xlsx", "jsonl", "parquet"):
+        out = tmp_path / f"rows.{fmt}"
+        p = subprocess.run([sys.executable, "-m", "service.cli", "export", "--format", fmt, "--db", db, "-o", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        frame = {"csv": lambda: pd.read_csv(out, dtype=str), "xlsx": lambda: pd.read_excel(out, dtype=str),
+                 "jsonl": lambda: pd.read_json(out, lines=True, dtype=False),
+                 "parquet": lambda: pd.read_parquet(out)}[fmt]()
+        facts = frame[frame["record"] == "fact"]
+        assert len(facts) >= 161 * 3
+        values = {Decimal(str(v)) for v in facts[facts["concept"] == "expenditure_total"]["value"]}
+        assert Decimal("1070000") in values or len(values) > 100
+        assert set(frame["region_code"].dropna()) == {"510422"}
+        assert frame["source_url"].str.startswith("http://127.0.0.1").all()
+
+
+def test_reprocess_re_extracts_without_fetching(first_crawl, tmp_path, monkeypatch):
+    import shutil
+    src = first_crawl[0].removeprefix("sqlite:///")
+    copy = tmp_path / "copy.db"
+    shutil.copy(src, copy)
+    db = f"sqlite:///{copy}"
+    engine = create_engine(db)
+    with engine.begin() as c:
+        c.execute(text("update extractions set extractor_version = '0.0.1'"))
+    engine.dispose()
+    p = subprocess.run([sys.executable, "-m", "service.cli", "reprocess", "--db", db], cwd=ROOT,
+                       capture_output=True, text=True, timeout=240)
+    assert p.returncode == 0 and "re-extracted 161 documents" in p.stderr
