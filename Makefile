@@ -33,6 +33,7 @@ bench: install
 	-command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; }
 	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/load.py --workers 2 --clients 16 --seconds 30
+	$(BIN)/python bench/crawl.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis var

@@ -26,9 +26,10 @@ class Portal:
     extra: dict = field(default_factory=dict)
 
 
-def load(path: str | Path | None = None, seed: str | None = None) -> Portal:
+def load(path: str | Path | None = None, seed: str | None = None, region: bool = False) -> Portal:
     with open(GENERIC, encoding="utf-8") as f:
         data = yaml.safe_load(f)
+    data["_region"] = region
     if path:
         with open(path, encoding="utf-8") as f:
             data.update(yaml.safe_load(f) or {})
@@ -36,7 +37,9 @@ def load(path: str | Path | None = None, seed: str | None = None) -> Portal:
         data["start_urls"] = [seed]
         data["name"] = data.get("name") if path else urlparse(seed).hostname
     if not data.get("start_urls"):
-        raise ValueError("a portal needs start_urls (or --seed URL)")
+        data["start_urls"] = ["http://placeholder.invalid/"] if data.get("_region") else []
+    if not data.get("start_urls"):
+        raise ValueError("a portal needs start_urls (or --seed URL, or --region NAME)")
     domains = data.get("allowed_domains") or sorted({urlparse(u).hostname for u in data["start_urls"]})
     return Portal(
         name=data["name"], start_urls=data["start_urls"], allowed_domains=domains, depth=int(data["depth"]),
@@ -45,3 +48,22 @@ def load(path: str | Path | None = None, seed: str | None = None) -> Portal:
         disclosure_page=re.compile(data["disclosure_page"]),
         next_text=re.compile(data["pagination"]["text"]), next_url=re.compile(data["pagination"]["url"], re.I),
         extra=data)
+
+
+DIRECTORY = Path(__file__).resolve().parents[2] / "shared" / "portals" / "budget-disclosure-portals.csv"
+
+
+def region_seeds(name: str, directory: Path | None = None) -> list[tuple[str, str]]:
+    """(name, URL) of the 预决算公开 pages of a province, city or county, from the portal directory
+    (shared/portals, or FISCAL_PORTAL_DIRECTORY). A province or city brings all the places in it."""
+    import csv
+    import os
+    path = Path(os.environ.get("FISCAL_PORTAL_DIRECTORY") or directory or DIRECTORY)
+    if not path.exists():
+        raise ValueError(f"the portal directory {path} is not there")
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    found = [(r["name"], r["url"]) for r in rows if name in (r["province"], r["city"], r["county"], r["name"]) and r["url"]]
+    if not found:
+        raise ValueError(f"no portal for {name} in {path.name}")
+    return found

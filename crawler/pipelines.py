@@ -33,6 +33,7 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         pipeline = cls(crawler.settings.getint("CRAWL_EXTRACT_WORKERS", 2))
         pipeline.crawler = crawler
+        pipeline.extracting = crawler.settings.getbool("CRAWL_EXTRACT", True)   # off: the benchmark's baseline
         return pipeline
 
     def open_spider(self, spider=None):
@@ -85,7 +86,7 @@ class StorePipeline:
                 store.put_document(s, body, item.get("media_type"), item.get("filename"))
         except IntegrityError:
             pass                               # another crawler process stored it just now
-        if store.has_extraction(sha, __version__):
+        if not self.extracting or store.has_extraction(sha, __version__):
             return sha                          # the same file through another URL: extracted once
         result, error = self.pool.submit(_extract, body, item.get("filename"), item["url"]).result()
         try:

@@ -1,7 +1,9 @@
 """Running a crawl: the settings, the spider and the reactor, from the CLI or the API."""
 from __future__ import annotations
 
+import os
 import uuid
+from urllib.parse import urlparse
 
 from scrapy.crawler import CrawlerProcess
 
@@ -12,8 +14,13 @@ from .spiders.portal import PortalSpider
 
 def crawl(portal_file: str | None = None, seed: str | None = None, db_url: str = "sqlite:///var/fiscal.db",
           redis_url: str | None = None, run_id: str | None = None, allow_private: bool = False,
-          polite: bool = True, extra: dict | None = None) -> str:
-    portal = config.load(portal_file, seed)
+          polite: bool = True, extra: dict | None = None, region: str | None = None) -> str:
+    portal = config.load(portal_file, seed, region=bool(region))
+    if region:
+        seeds = config.region_seeds(region)
+        portal.start_urls = [url for _, url in seeds]
+        portal.allowed_domains = sorted({urlparse(u).hostname for u in portal.start_urls if urlparse(u).hostname})
+        portal.name = region
     run_id = run_id or str(uuid.uuid4())
     settings = dict(DEFAULTS)
     if not polite:
@@ -21,6 +28,7 @@ def crawl(portal_file: str | None = None, seed: str | None = None, db_url: str =
     if redis_url:
         settings.update(redis_settings(redis_url, run_id))
     settings["CRAWL_ALLOW_PRIVATE"] = allow_private
+    settings["CRAWL_EXTRACT"] = os.environ.get("FISCAL_CRAWL_EXTRACT", "1") != "0"
     settings.update(extra or {})
     process = CrawlerProcess(settings)
     process.crawl(PortalSpider, portal=portal, db_url=db_url, run_id=run_id)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages the tests use: Tesseract (OCR of scanned PDFs), LibreOffice (legacy .doc),
+# System packages and services the tests use: Tesseract (OCR of scanned PDFs), LibreOffice (legacy .doc),
 # a CJK font (PDFs that render, scans to OCR, Chinese in screenshots), Chromium (browser tests). Installed from Debian's packages when missing and
 # running as root; otherwise the tests that need them skip with a reason. Under CI=true a
 # package that cannot be installed is a failure.
@@ -10,7 +10,29 @@ tesseract --list-langs 2>/dev/null | grep -qx chi_sim || need+=(tesseract-ocr-ch
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-[ ${#need[@]} -eq 0 ] && exit 0
+status=0
+services() {
+  # PostgreSQL (127.0.0.1:5432, trust, database test) and Redis (127.0.0.1:6379) for the store and
+  # the distributed crawl. These machines run them already; a fresh one gets them from Debian.
+  if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+    apt-get install -y -qq --no-install-recommends postgresql >>/tmp/fiscal-extract-apt.log 2>&1 || return 1
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    sed -i '1i host all all 127.0.0.1/32 trust' "/etc/postgresql/$version/main/pg_hba.conf"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || return 1
+    su postgres -c "createdb test" 2>/dev/null || true
+  fi
+  if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+    apt-get install -y -qq --no-install-recommends redis-server >>/tmp/fiscal-extract-apt.log 2>&1 || return 1
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || return 1
+  fi
+}
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null || ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    services || { echo "could not start PostgreSQL/Redis; see /tmp/fiscal-extract-apt.log" >&2; status=1; }
+  fi
+fi
+[ ${#need[@]} -eq 0 ] && { [ "${CI:-}" = "true" ] && exit $status; exit 0; }
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing system packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -17,7 +17,7 @@ from .observability import RequestContext, configure_logging
 from .responses import FastJSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from .routers import batches, documents, extract, health, ontology, validate, web
+from .routers import batches, crawls, documents, extract, health, ontology, validate, web
 from .schemas import add_contract_components
 from .settings import Settings, get_settings
 from .store import get_store
@@ -57,8 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
-    for router in (health.router, extract.router, validate.router, batches.router, documents.router, ontology.router,
-                   web.router):
+    for router in (health.router, extract.router, validate.router, batches.router, crawls.router, documents.router,
+                   ontology.router, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
 

@@ -101,7 +101,7 @@ def cmd_crawl(args) -> int:
     try:
         run_id = crawl(args.portal, args.seed, db, args.redis, args.run_id, args.allow_private_addresses,
                        polite=not args.no_politeness,
-                       extra={"DOWNLOAD_TIMEOUT": args.timeout} if args.timeout else None)
+                       extra={"DOWNLOAD_TIMEOUT": args.timeout} if args.timeout else None, region=args.region)
     except ValueError as e:
         sys.stderr.write(f"{e}\n")
         return 2
@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("crawl", help="crawl a 预决算公开 portal and store every disclosure with its extraction")
     p.add_argument("portal", nargs="?", help="a portal YAML (see crawler/portals/generic.yaml)")
     p.add_argument("--seed", help="a start URL, with the generic configuration")
+    p.add_argument("--region", help="start from the portal directory's pages for a province, city or county")
     p.add_argument("--db", help="store URL (default: FISCAL_DATABASE_URL or ./var/fiscal.db)")
     p.add_argument("--redis", help="redis://… : share the frontier with other crawler processes")
     p.add_argument("--run-id", help="resume this run (or name a run that other processes join)")

@@ -178,3 +178,50 @@ def test_reprocess_re_extracts_without_fetching(first_crawl, tmp_path, monkeypat
     p = subprocess.run([sys.executable, "-m", "service.cli", "reprocess", "--db", db], cwd=ROOT,
                        capture_output=True, text=True, timeout=240)
     assert p.returncode == 0 and "re-extracted 161 documents" in p.stderr
+
+
+def test_region_from_the_portal_directory(tmp_path, monkeypatch):
+    from crawler.config import region_seeds
+    directory = tmp_path / "portals.csv"
+    directory.write_text("province,city,county,level,name,url,platform_note,source_path\n"
+                         "四川省,攀枝花市,盐边县,county,盐边县,http://www.yanbian.gov.cn/yjs/,,x\n"
+                         "四川省,攀枝花市,米易县,county,米易县,http://www.scmiyi.gov.cn/yjs/,,x\n"
+                         "四川省,攀枝花市,,city,攀枝花市,,,x\n", encoding="utf-8")
+    monkeypatch.setenv("FISCAL_PORTAL_DIRECTORY", str(directory))
+    assert region_seeds("盐边县") == [("盐边县", "http://www.yanbian.gov.cn/yjs/")]
+    assert len(region_seeds("攀枝花市")) == 2                  # a city brings its counties; blank URLs are left out
+    with pytest.raises(ValueError):
+        region_seeds("不存在县")
+
+
+def test_crawl_api_starts_a_crawl_and_lists_documents(portal, first_crawl, tmp_path):
+    from fastapi.testclient import TestClient
+    from service.app import create_app
+    from service.auth import new_key
+    from service.settings import Settings
+    import shutil
+    db_file = tmp_path / "api.db"
+    shutil.copy(first_crawl[0].removeprefix("sqlite:///"), db_file)
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{db_file}"))) as client:
+        store = client.app.state.store
+        admin, user = new_key(store, "ops", ["admin", "extract"]), new_key(store, "auditor", ["extract"])
+        client.app.state.key_cache.checked = 0
+        body = {"seed": portal.url + "/yjs/index.html", "allow_private_addresses": True, "polite": False}
+        assert client.post("/v1/crawls", json=body, headers={"authorization": f"Bearer {user}"}).status_code == 403
+        r = client.post("/v1/crawls", json=body, headers={"authorization": f"Bearer {admin}"})
+        assert r.status_code == 202
+        crawl_id = r.json()["id"]
+        auth = {"authorization": f"Bearer {user}"}
+        status = None
+        for _ in range(300):
+            got = client.get(f"/v1/crawls/{crawl_id}", headers=auth)
+            if got.status_code == 200 and got.json()["status"] == "finished":
+                status = got.json()
+                break
+            time.sleep(0.2)
+        assert status and status["counts"]["errors"] >= 5
+        page = client.get("/v1/documents?region=盐边县&year=2023&doc_type=final_accounts&limit=10", headers=auth).json()
+        assert page["total"] == 41 and len(page["items"]) == 10
+        assert all(i["fiscal_year"] == 2023 and i["region"]["county"] == "盐边县" for i in page["items"])
+        one = client.get(f"/v1/documents/{page['items'][0]['sha256']}", headers=auth).json()
+        assert one["document"]["fiscal_year"] == 2023
