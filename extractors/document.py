@@ -16,6 +16,8 @@ HEADING_FORMS = [
     # table captions: 表一 收入支出决算总表, 附表3 …
     (3, re.compile(rf"^[ \t\u3000]*((?:附表|表)[{_CN_NUM}\d]+[ \t\u3000:：、.]*[^\n|]*)$", re.M), 50),
 ]
+# a line that could be a heading of any form (each form is checked on it after)
+_ANY_HEADING = re.compile(rf"^[ \t\u3000]*(?:第[{_CN_NUM}]+部分|[{_CN_NUM}]+[、.．]|[（(][{_CN_NUM}]+[）)]|\d{{1,2}}[、.．](?!\d)|附?表[{_CN_NUM}\d])[^\n]*$", re.M)
 YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?\s*(?:[^\s，。,]{0,20}?)(?:决算|预算|绩效)")
 YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=\s*年)")
 
@@ -69,11 +71,14 @@ class DocumentReader:
 
     def sections(self, text: str) -> list[Section]:
         found: dict[int, Section] = {}
-        for level, pattern, max_len in HEADING_FORMS:
-            for m in pattern.finditer(text):
-                heading = m.group(1).strip()
-                if len(heading) <= max_len and m.start(1) not in found:
-                    found[m.start(1)] = Section(heading, level, m.start(1), len(text))
+        for m in _ANY_HEADING.finditer(text):
+            for level, pattern, max_len in HEADING_FORMS:     # one pass finds the lines; the forms sort them
+                h = pattern.match(text, m.start(), m.end())
+                if h is not None:
+                    heading = h.group(1).strip()
+                    if len(heading) <= max_len and h.start(1) not in found:
+                        found[h.start(1)] = Section(heading, level, h.start(1), len(text))
+                    break
         for m in self.heading_words.finditer(text):
             heading = m.group(1).strip()
             if m.start(1) not in found and not re.search(r"[，,:：]", heading[:-1]):

@@ -48,7 +48,7 @@ def _deletable(space: str, before: str, after: str) -> bool:
     return before.isdigit() and newlines == 1 and after in _UNIT_START   # 2214.39\n万元
 
 
-_TRADITIONAL = re.compile("[預決財撥經費會與為從數據說這時過當間實變關處區應總將無產檢義認稅預算際項體單辦們]")
+_TRADITIONAL = re.compile("[預決財撥經費會與為從數據說這時過當間實變關處區應總將無產檢義認稅際項體單辦們]")
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ unit and so never match.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from .numerals import CN_CHARS, DAXIE, arabic, chinese, to_str
 AR = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
 CN = rf"(?:[零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖十拾][{CN_CHARS}]*)"
 INNER = r"(?:余|多)"
+_MISSING = object()
+_NOT_BEFORE = set("0123456789.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 RANGE_SEP = r"(?:-|~|—|至|到)"
 
 
@@ -52,14 +55,16 @@ class QuantityFinder:
         q = lex.qualifier_forms
         units = [*lex.money_scales, *lex.count_units, "个百分点", "%"]
         mult = alternation(lex.multipliers)
+        # The pattern starts at a digit or a numeral, so the regex engine skips all other text;
+        # a qualifier before the number (约, 近, 不超过 …) and the character before it are checked after.
         self.pattern = re.compile(
-            rf"(?P<pre>{alternation(q['prefix'])})?"
             rf"(?:百分之(?P<pcn>{CN}|百)"
             rf"|(?P<x1>\d+)万(?P<x2>\d)(?![\d.%])(?P<xunit>千元|元)?"
-            rf"|(?<![\d.A-Za-z])(?P<num>{AR}|{CN})(?:{RANGE_SEP}(?P<num2>{AR}|{CN}))?"
+            rf"|(?P<num>{AR}|{CN})(?:{RANGE_SEP}(?P<num2>{AR}|{CN}))?"
             rf"(?P<in1>{INNER})?(?P<mult>{mult})?(?P<in2>{INNER})?(?P<unit>{alternation(units)}))"
             rf"(?P<suf>{alternation(q['suffix'])})?"
         )
+        self.prefixes = sorted(q["prefix"], key=len, reverse=True)
         self.not_quantities = re.compile(alternation(lex.units["not_quantities"]))
         self.bare = re.compile(rf"(?<![\d.]){AR}(?![\d.%])")
 
@@ -68,11 +73,26 @@ class QuantityFinder:
         for m in self.not_quantities.finditer(text):
             blocked.update(range(*m.span()))
         found = []
+        cache: dict = {}              # per document, so that a benchmark repeating one text gains nothing
         for m in self.pattern.finditer(text):
-            try:
-                amount = self.parse(m, text)
-            except ValueError:      # numeral characters that do not form a number
+            # a disclosure repeats its amounts (0万元，占0%): the reading depends only on the match
+            # and a few characters around it, so it is computed once per distinct window
+            s, e = m.start(), m.end()
+            key = text[max(0, s - 4):e + 2], min(s, 4)
+            template = cache.get(key, _MISSING)
+            if template is _MISSING:
+                try:
+                    template = self.parse(m, text)
+                except ValueError:      # numeral characters that do not form a number
+                    template = None
+                if template is not None:
+                    template = (template, template.start - s)
+                cache[key] = template
+            if template is None:
                 continue
+            proto, shift = template
+            amount = copy.copy(proto)
+            amount.start, amount.end = s + shift, e
             if amount is None or (blocked and not blocked.isdisjoint(range(amount.start, amount.end))):
                 continue
             found.append(amount)
@@ -80,29 +100,32 @@ class QuantityFinder:
 
     def parse(self, m: re.Match, text: str) -> Amount | None:
         g = m.groupdict()
-        qualifier = None
-        if g["pre"]:
-            qualifier = self.lex.qualifier_forms["prefix"][g["pre"]]
-        start = m.start()
+        if g["num"] is not None and m.start() > 0 and text[m.start() - 1] in _NOT_BEFORE:
+            return None                     # inside a longer number or a code (A2, 1.5 …)
+        qualifier, start = None, m.start()
+        for form in self.prefixes:
+            if text.startswith(form, start - len(form)) and start >= len(form):
+                qualifier, start = self.lex.qualifier_forms["prefix"][form], start - len(form)
+                break
         if m.start("x1" if g["x1"] else "pcn" if g["pcn"] else "num") > 0:
             before = text[m.start("x1" if g["x1"] else "pcn" if g["pcn"] else "num") - 1]
             if before == "第":
                 return None
         if g["pcn"]:
-            return Amount(m.group(), chinese(g["pcn"]) / 100, "%", "percent", Decimal(1),
+            return Amount(text[start:m.end()], chinese(g["pcn"]) / 100, "%", "percent", Decimal(1),
                           self._suffix(g, qualifier), start, m.end())
         if g["x1"]:
             value = Decimal(g["x1"]) * 10000 + Decimal(g["x2"]) * 1000
             kind, unit = ("money", "CNY") if g["xunit"] else ("other", None)
-            return Amount(m.group(), value, unit, kind, Decimal(1), qualifier, start, m.end())
-        return self._with_unit(m, g, qualifier, text)
+            return Amount(text[start:m.end()], value, unit, kind, Decimal(1), qualifier, start, m.end())
+        return self._with_unit(m, g, qualifier, text, start)
 
     def _suffix(self, g: dict, qualifier: str | None) -> str | None:
         if g["suf"]:
             return self.lex.qualifier_forms["suffix"][g["suf"]]
         return qualifier
 
-    def _with_unit(self, m: re.Match, g: dict, qualifier: str | None, text: str) -> Amount | None:
+    def _with_unit(self, m: re.Match, g: dict, qualifier: str | None, text: str, start: int) -> Amount | None:
         num, unit = g["num"], g["unit"]
         is_cn = not num[0].isdigit()
         value = chinese(num) if is_cn else arabic(num)
@@ -121,12 +144,12 @@ class QuantityFinder:
             scale = Decimal(1)
             value = value / 100 if unit == "%" else value
             value_max = (value_max / 100 if unit == "%" else value_max) if value_max is not None else None
-            return Amount(m.group(), value, "%" if unit == "%" else "个百分点", kind, scale,
-                          qualifier, m.start(), m.end(), value_max)
+            return Amount(text[start:m.end()], value, "%" if unit == "%" else "个百分点", kind, scale,
+                          qualifier, start, m.end(), value_max)
         if unit in self.lex.money_scales:
             scale = mult * self.lex.money_scales[unit]
-            return Amount(m.group(), value * scale, "CNY", "money", scale, qualifier,
-                          m.start(), m.end(), value_max * scale if value_max is not None else None)
+            return Amount(text[start:m.end()], value * scale, "CNY", "money", scale, qualifier,
+                          start, m.end(), value_max * scale if value_max is not None else None)
         count_unit, discrete = self.lex.count_units[unit]
         if discrete and mult == 1 and value != value.to_integral_value():
             return None
@@ -136,8 +159,8 @@ class QuantityFinder:
             return None
         if is_cn and not self._stands_alone(text, m.start("num"), m.end()):
             return None
-        return Amount(m.group(), value * mult, count_unit, "count", mult, qualifier,
-                      m.start(), m.end(), value_max * mult if value_max is not None else None)
+        return Amount(text[start:m.end()], value * mult, count_unit, "count", mult, qualifier,
+                      start, m.end(), value_max * mult if value_max is not None else None)
 
     @staticmethod
     def _stands_alone(text: str, start: int, end: int) -> bool:
