@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test bench eval clean system-deps corpus
+.PHONY: install serve test bench bench-smoke bench-deps eval clean system-deps corpus
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,15 @@ corpus: install
 eval: install
 	$(BIN)/fiscal-extract eval corpus/
 
-bench: install
+bench-deps:
 	-command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; }
-	$(BIN)/python bench/bench.py
-	$(BIN)/python bench/load.py --workers 2 --clients 16 --seconds 30
-	$(BIN)/python bench/crawl.py
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+
+bench: install bench-deps
+	$(BIN)/python bench/run.py
+
+bench-smoke: install bench-deps
+	$(BIN)/python bench/run.py --smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis var

@@ -26,15 +26,18 @@ def run(server, extract: bool) -> tuple[float, int]:
     return time.perf_counter() - t0, sum(server.counts.values())
 
 
-def main() -> None:
+def measure() -> dict:
     with PortalServer() as server:
         server.slow_seconds = 0.0                   # the benchmark measures throughput, not the timeout
         fetch_only, n1 = run(server, extract=False)
         with_extraction, n2 = run(server, extract=True)
-    print(f"crawl of the test portal ({len(server.portal.disclosures)} disclosures, politeness off):")
-    print(f"  fetch and store only: {n1} requests in {fetch_only:.1f} s = {n1 / fetch_only:.1f} pages/s")
-    print(f"  with extraction:      {n2} requests in {with_extraction:.1f} s = {n2 / with_extraction:.1f} pages/s")
-    print(f"  extraction costs the crawl {with_extraction / fetch_only:.2f}× the time (1.00 = fetching never waits for it)")
+    return {"disclosures": len(server.portal.disclosures), "requests": n2, "fetch_only_s": fetch_only,
+            "with_extraction_s": with_extraction, "fetch_pages_per_s": n1 / fetch_only,
+            "pages_per_s": n2 / with_extraction, "extraction_cost": with_extraction / fetch_only}
+
+
+def main() -> None:
+    print(measure())
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -117,6 +118,11 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=30)
     args = ap.parse_args()
+    print(json.dumps(measure(args.workers, args.clients, args.seconds), indent=1))
+
+
+def measure(workers: int = 2, clients: int = 16, seconds: float = 30) -> dict:
+    args = argparse.Namespace(workers=workers, clients=clients, seconds=seconds)
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="fiscal-load-")
@@ -137,7 +143,6 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
-        print(f"start-up: first successful /v1/extract {first:.2f} s after `fiscal-extract serve` (target < 3 s)")
         if shutil.which("wrk"):
             tool = "wrk"
             n, n_errors, elapsed, p50, p95, p99 = load_wrk(base, texts, args.clients, args.seconds)
@@ -153,14 +158,12 @@ def main() -> None:
         server.wait(timeout=30)
     rate = n / elapsed
     baseline = in_process_rate(texts)
-    print(f"load ({tool}): {args.workers} workers, {args.clients} clients, {elapsed:.1f} s, {len(texts)} corpus texts")
-    print(f"  requests {n}, errors {len(errors) and errors[0]}, throughput {rate:.1f} docs/s")
-    print(f"  latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms (target p99 < 100 ms)")
-    print(f"  in-process {baseline:.1f} docs/s on one core; throughput / ({args.workers} × in-process) = "
-          f"{rate / (args.workers * baseline):.2f} (target >= 0.80)")
-    print(f"  server RSS {rss:.0f} MiB in {len(per)} processes; largest {max(per.values()):.0f} MiB (target < 250 MiB per worker)")
-    if errors:
-        print("  first errors:", errors[:3])
+    return {"tool": tool, "workers": args.workers, "clients": args.clients, "seconds": elapsed,
+            "startup_s": first if first is not None else float("inf"), "requests": n,
+            "errors": len(errors) if tool != "wrk" else (int(errors[0].split()[0]) if errors else 0),
+            "throughput": rate, "p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "in_process": baseline,
+            "ratio": rate / (args.workers * baseline), "rss_total_mib": rss, "rss_max_mib": max(per.values()),
+            "processes": len(per)}
 
 
 if __name__ == "__main__":

@@ -57,22 +57,24 @@ Document = Annotated[dict, Depends(read_document)]
 
 
 async def run_extraction(request: Request, document: dict, tokens: bool = False,
-                         background: BackgroundTasks | None = None) -> dict:
+                         background: BackgroundTasks | None = None, include_text: bool = True) -> bytes:
+    """The result's JSON bytes, as the extraction process wrote them."""
     started = time.perf_counter()
-    payload = await request.app.state.extractor.run(document["source"], document["filename"],
-                                                    document["source_url"], tokens, True)
+    payload, summary = await request.app.state.extractor.run_with_summary(
+        document["source"], document["filename"], document["source_url"], tokens, include_text)
     EXTRACTION.observe(time.perf_counter() - started)
+    observe_result(summary)
+    store = request.app.state.store
+    if background is not None and request.app.state.settings.store_results \
+            and not store.has_extraction(summary["sha256"], __version__):
+        background.add_task(_store, store, document, payload)
+    return payload
+
+
+def _store(store, document: dict, payload: bytes) -> None:
     result = orjson.loads(payload)
-    observe_result({"doc_type": result["document"]["doc_type"],
-                    "findings": [(f["rule"], f["severity"]) for f in result["findings"]]})
-    if background is not None and request.app.state.settings.store_results:
-        background.add_task(_store, request.app.state.store, document, result)
-    return result
-
-
-def _store(store, document: dict, result: dict) -> None:
     sha = result["document"]["sha256"]
-    if store.has_extraction(sha, __version__):      # a document sent again: nothing to write
+    if store.has_extraction(sha, __version__):      # stored by a request that came just before
         return
     source = document["source"]
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
@@ -86,10 +88,15 @@ def _store(store, document: dict, result: dict) -> None:
         pass
 
 
-def respond(request: Request, body: dict, include_text: bool = True) -> Response:
+def respond(request: Request, body: dict | bytes, include_text: bool = True) -> Response:
+    wants_ld = "application/ld+json" in request.headers.get("accept", "")
+    if isinstance(body, bytes) and not wants_ld and include_text:
+        return Response(body, media_type="application/json")      # the worker's bytes, untouched
+    if isinstance(body, bytes):
+        body = orjson.loads(body)
     if not include_text:
         body["document"].pop("text", None)
-    if "application/ld+json" in request.headers.get("accept", ""):
+    if wants_ld:
         context = str(request.url_for("context_jsonld"))
         return Response(orjson.dumps(to_jsonld(body, context)), media_type="application/ld+json")
     return Response(orjson.dumps(body), media_type="application/json")
@@ -105,5 +112,6 @@ async def extract_document(
     tokens: Annotated[bool, Query(description="add the jieba/spaCy tokens of the text")] = False,
     include_text: Annotated[bool, Query(description="carry document.text in the result")] = True,
 ) -> Response:
-    result = await run_extraction(request, document, tokens, background)
-    return respond(request, result, include_text)
+    ld = "application/ld+json" in request.headers.get("accept", "")
+    payload = await run_extraction(request, document, tokens, background, include_text=include_text or ld)
+    return respond(request, payload, include_text)

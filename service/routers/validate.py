@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
@@ -21,6 +22,6 @@ async def validate_document(
     document: Document,
     include_text: Annotated[bool, Query(description="carry document.text in the result")] = False,
 ) -> Response:
-    result = await run_extraction(request, document)
+    result = orjson.loads(await run_extraction(request, document))
     body = {k: result[k] for k in ("schema_version", "document", "findings", "disclosure_checklist")}
     return respond(request, body, include_text)

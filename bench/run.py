@@ -1,0 +1,130 @@
+"""`make bench`: every figure next to its baseline measured in the same run; writes
+bench/results.json and exits non-zero when a target is missed. `--smoke` runs each part briefly
+to prove the benchmark still works (CI), and never fails on a target.
+
+Targets (issue 8): text extraction of the sample ≤ 1/3 of jieba.lcut and faster than jionlp's
+extract_money; time per character flat at 10× and 100× length; a 20-page PDF ≥ 3× faster than
+three pdfplumber table passes; the service with 2 workers and 16 clients: no errors, p99 < 100 ms,
+throughput ≥ 0.8 × (2 × in-process), RSS < 250 MiB per process; first answer < 3 s after start.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def text_figures(smoke: bool) -> dict:
+    import jieba
+    from extractors import extract, warm_up
+    jieba.setLogLevel(logging.WARNING)
+    warm_up()
+    jieba.initialize()
+    repeat = 3 if smoke else 21
+    sample = (ROOT / "corpus" / "yanbian-union-2021-final-accounts.txt").read_text(encoding="utf-8")
+    ours = median_time(lambda: extract(sample), repeat)
+    base = median_time(lambda: jieba.lcut(sample), repeat)
+    out = {"chars": len(sample), "extract_ms": ours * 1000, "jieba_lcut_ms": base * 1000,
+           "ratio_vs_jieba": ours / base, "chars_per_s": len(sample) / ours}
+    try:
+        import jionlp
+        jionlp.ner.extract_money(sample)
+        money = median_time(lambda: jionlp.ner.extract_money(sample), repeat)
+        out.update(jionlp_extract_money_ms=money * 1000, ratio_vs_jionlp=ours / money)
+    except ImportError:
+        out["jionlp"] = "not installed (pip install jionlp)"
+    one = ours
+    for factor in (10, 100):
+        big = "\n".join([sample] * factor)
+        t = median_time(lambda: extract(big), 1 if factor == 100 or smoke else 3)
+        out[f"per_char_{factor}x"] = t / factor / one
+    per_doc = {}
+    for p in sorted((ROOT / "corpus").glob("*.txt")):
+        text = p.read_text(encoding="utf-8")
+        a = median_time(lambda: extract(text), repeat)
+        b = median_time(lambda: jieba.lcut(text), repeat)
+        per_doc[p.name] = {"chars": len(text), "extract_ms": a * 1000, "jieba_ms": b * 1000, "ratio": a / b}
+    out["documents"] = per_doc
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--smoke", action="store_true", help="a quick run that proves the benchmark works")
+    args = ap.parse_args()
+    results = {"taken": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, {_cores()} cores, Python {platform.python_version()}",
+               "smoke": args.smoke}
+    print("== text")
+    results["text"] = t = text_figures(args.smoke)
+    print(f"  sample {t['chars']} chars: extract {t['extract_ms']:.2f} ms, jieba.lcut {t['jieba_lcut_ms']:.2f} ms, "
+          f"ratio {t['ratio_vs_jieba']:.2f} (target ≤ 0.33)")
+    if "ratio_vs_jionlp" in t:
+        print(f"  jionlp extract_money {t['jionlp_extract_money_ms']:.2f} ms, ratio {t['ratio_vs_jionlp']:.2f} (target < 1)")
+    print(f"  per-character time at 10×: {t['per_char_10x']:.2f}, at 100×: {t['per_char_100x']:.2f} (target ≤ 1.3)")
+    print("== pdf")
+    import pdf
+    results["pdf"] = p = pdf.measure(repeat=1 if args.smoke else 3)
+    print(f"  {p['pages']} pages, 9 tables: ours {p['ours_s']:.2f} s (the whole result), three pdfplumber passes "
+          f"{p['peer_s']:.2f} s, speed-up {p['speedup']:.2f}× (target ≥ 3)")
+    print("== service")
+    import load
+    results["service"] = s = load.measure(workers=2, clients=16, seconds=5 if args.smoke else 30)
+    print(f"  start-up {s['startup_s']:.2f} s (target < 3); {s['requests']} requests, {s['errors']} errors, "
+          f"{s['throughput']:.1f} docs/s; p50 {s['p50_ms']:.1f} p95 {s['p95_ms']:.1f} p99 {s['p99_ms']:.1f} ms")
+    print(f"  throughput / (2 × in-process {s['in_process']:.1f}/s) = {s['ratio']:.2f} (target ≥ 0.8); "
+          f"largest process {s['rss_max_mib']:.0f} MiB (target < 250)")
+    print("== crawl")
+    import crawl
+    results["crawl"] = c = crawl.measure()
+    print(f"  {c['requests']} requests: fetch-only {c['fetch_pages_per_s']:.1f} pages/s, with extraction "
+          f"{c['pages_per_s']:.1f} pages/s ({c['extraction_cost']:.2f}× the time)")
+    checks = {
+        "text ≤ 1/3 of jieba.lcut": t["ratio_vs_jieba"] <= 1 / 3,
+        "text faster than jionlp extract_money": t.get("ratio_vs_jionlp", 0) < 1,
+        "linear at 10× and 100×": t["per_char_10x"] <= 1.3 and t["per_char_100x"] <= 1.3,
+        "pdf ≥ 3× the peer": p["speedup"] >= 3,
+        "service: no errors": s["errors"] == 0,
+        "service: p99 < 100 ms": s["p99_ms"] < 100,
+        "service: throughput ≥ 0.8": s["ratio"] >= 0.8,
+        "service: RSS < 250 MiB": s["rss_max_mib"] < 250,
+        "start-up < 3 s": s["startup_s"] < 3,
+    }
+    results["targets"] = checks
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print("== targets")
+    for name, ok in checks.items():
+        print(f"  {'PASS' if ok else 'MISS'}  {name}")
+    missed = [n for n, ok in checks.items() if not ok]
+    if args.smoke:
+        print("smoke run: the benchmark works" + (f" ({len(missed)} targets missed in this short run)" if missed else ""))
+        return 0
+    return 1 if missed else 0
+
+
+def _cores() -> int:
+    import os
+    return len(os.sched_getaffinity(0))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
