@@ -26,7 +26,7 @@ def twenty_page_pdf() -> bytes:
         rows = [list(r) for r in rows]
         if caption.startswith("表五"):
             filler = [[f"20101{i:02d}", f"人大事务项目{i}", "0.00", "0.00", "0.00"] for i in range(1, 100)]
-            rows = rows[:-1] + filler * 5 + rows[-1:]
+            rows = rows[:-1] + filler * 6 + rows[-1:]
         tables.append((caption, rows))
     build.TABLES = tables
     out = Path(tempfile.mkdtemp()) / "twenty.pdf"

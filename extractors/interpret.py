@@ -18,7 +18,8 @@ from .quantities import Amount, QuantityFinder
 from .table_reader import TableReader
 
 _SENTENCE_END = re.compile(r"[。!?;；\n]")
-_END_CHARS = re.compile(r"[。!?\n.]")      # a charset the regex engine scans fast; "." between digits is dropped after
+_SENTENCE_MARKS = re.compile(r"[。!?\n]")
+_DOT = re.compile(r"\.")                  # a half-width full stop, unless it is a decimal point
 _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
 _YEAR_IN = re.compile(r"(?<![与比较同])(20\d{2}|19\d{2})年")   # not the year a change compares with
 def _decimal_point(text: str, i: int) -> bool:
@@ -31,7 +32,7 @@ def _is_name_char(ch: str) -> bool:
 
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
-_UNIT_DECL = re.compile(r"(?:金额)?单位\s*[:：]?\s*(万元|千元|亿元|元)")
+_UNIT_DECL = re.compile(r"单位\s*[:：]?\s*(万元|千元|亿元|元)")      # (金额)单位：万元
 
 
 @dataclass
@@ -110,8 +111,10 @@ class Interpreter:
         self.default_scale = self._default_scale(quantities)
         self.unit_decls = [(m.start(), Decimal(self.lex.money_scales[m.group(1)]))
                            for m in _UNIT_DECL.finditer(text)]
-        self.sentence_ends = [m.end() for m in _END_CHARS.finditer(text)
-                              if text[m.start()] != "." or not _decimal_point(text, m.start())]
+        ends = [m.end() for m in _SENTENCE_MARKS.finditer(text)]
+        dots = [m.end() for m in _DOT.finditer(text) if not _decimal_point(text, m.start())]
+        self.sentence_ends = sorted(ends + dots) if dots else ends
+        self.clause_starts = [m.end() for m in _CLAUSE_START.finditer(text)]
         terms = self.lex.find_terms(text)
         reader = TableReader(self.lex, self)
         figures, in_tables = [], set()
@@ -165,10 +168,10 @@ class Interpreter:
         return amount
 
     def _clause_left(self, pos: int) -> str:
-        start = pos
-        while start > 0 and not _CLAUSE_START.match(self.text, start - 1) and pos - start < 40:
-            start -= 1
-        return self.text[start:pos]
+        """The clause's text before ``pos``: back to the last mark (，。：…), 40 characters at most."""
+        k = bisect_right(self.clause_starts, pos) - 1
+        start = self.clause_starts[k] if k >= 0 else 0
+        return self.text[max(start, pos - 40):pos]
 
     def _sentence_bounds(self, pos: int) -> tuple[int, int]:
         k = bisect_right(self.sentence_ends, pos)
