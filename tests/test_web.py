@@ -17,12 +17,11 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SAMPLE = (CORPUS / "yanbian-union-2021-final-accounts.txt").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def start_server(env: dict) -> tuple[subprocess.Popen, str]:
+    """`fiscal-extract serve` on a free loopback port, once it answers /readyz."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "FISCAL_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('web')}/web.db"}
     proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -32,6 +31,13 @@ def server(tmp_path_factory):
                 break
         except httpx.HTTPError:
             time.sleep(0.05)
+    return proc, base
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    env = {**os.environ, "FISCAL_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('web')}/web.db"}
+    proc, base = start_server(env)
     yield base
     proc.terminate()
     proc.wait(timeout=30)
@@ -152,33 +158,21 @@ def test_screenshots_at_laptop_and_phone_widths(browser, server):
 
 
 def test_page_asks_for_a_key_when_keys_exist(browser, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {**os.environ, "FISCAL_DATABASE_URL": f"sqlite:///{tmp_path}/keys.db"}
     key = subprocess.run([sys.executable, "-m", "service.cli", "keys", "create", "web"], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True).stdout.strip()
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    proc, base = start_server(env)
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
         context = browser.new_context(locale="zh-CN")
         page = context.new_page()
         page.goto(base + "/")
         page.wait_for_selector("#key-row:not([hidden])")
-        analyse = lambda: (page.click("#run"))
         page.fill("#text", "2021年本年支出合计270万元。")
-        analyse()
+        page.click("#run")
         page.wait_for_selector("#error:not([hidden])")
         assert "E011" in page.inner_text("#error")
         page.fill("#api-key", key)
-        analyse()
+        page.click("#run")
         page.wait_for_selector("#results:not([hidden])")
         assert page.evaluate("sessionStorage.getItem('fiscal-key')") == key
         assert page.evaluate("localStorage.length") == 0
