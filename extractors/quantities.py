@@ -6,7 +6,6 @@ unit and so never match.
 """
 from __future__ import annotations
 
-import copy
 import functools
 import re
 from dataclasses import dataclass
@@ -39,6 +38,11 @@ class Amount:
     unit_inferred: bool = False
     unit_declared: bool = False     # the unit came from a 单位：万元 declaration, not a guess
 
+    def at(self, start: int, end: int) -> "Amount":
+        """The same reading at another place in the text."""
+        return Amount(self.text, self.value, self.unit, self.kind, self.scale, self.qualifier, start, end,
+                      self.value_max, self.unit_inferred, self.unit_declared)
+
     def to_dict(self) -> dict:
         d = {"text": self.text, "kind": self.kind, "value": to_str(self.value), "unit": self.unit,
              "qualifier": self.qualifier, "start": self.start, "end": self.end}
@@ -65,6 +69,7 @@ class QuantityFinder:
             rf"(?P<suf>{alternation(q['suffix'])})?"
         )
         self.prefixes = sorted(q["prefix"], key=len, reverse=True)
+        self.prefix_last = {form[-1] for form in self.prefixes}
         self.not_quantities = re.compile(alternation(lex.units["not_quantities"]))
         self.bare = re.compile(rf"(?<![\d.]){AR}(?![\d.%])")
 
@@ -78,7 +83,7 @@ class QuantityFinder:
             # a disclosure repeats its amounts (0万元，占0%): the reading depends only on the match
             # and a few characters around it, so it is computed once per distinct window
             s, e = m.start(), m.end()
-            key = text[max(0, s - 4):e + 2], min(s, 4)
+            key = self._key(m, text, s, e)
             template = cache.get(key, _MISSING)
             if template is _MISSING:
                 try:
@@ -91,22 +96,34 @@ class QuantityFinder:
             if template is None:
                 continue
             proto, shift = template
-            amount = copy.copy(proto)
-            amount.start, amount.end = s + shift, e
+            amount = proto.at(s + shift, e)
             if amount is None or (blocked and not blocked.isdisjoint(range(amount.start, amount.end))):
                 continue
             found.append(amount)
         return found
+
+    def _key(self, m: re.Match, text: str, s: int, e: int):
+        """What a match's reading depends on: the match, and of the text before it only whether it
+        ends in a qualifier, a digit or letter, or 第. A Chinese numeral is also segmented with its
+        neighbours, so its key keeps them."""
+        first = text[s]
+        if not (first.isdigit() or first == "百"):
+            return text[max(0, s - 4):e + 2], min(s, 4)
+        prev = text[s - 1] if s else ""
+        if prev in self.prefix_last:
+            return m.group(), text[max(0, s - 3):s]
+        return m.group(), prev if (prev in _NOT_BEFORE or prev == "第") else ""
 
     def parse(self, m: re.Match, text: str) -> Amount | None:
         g = m.groupdict()
         if g["num"] is not None and m.start() > 0 and text[m.start() - 1] in _NOT_BEFORE:
             return None                     # inside a longer number or a code (A2, 1.5 …)
         qualifier, start = None, m.start()
-        for form in self.prefixes:
-            if text.startswith(form, start - len(form)) and start >= len(form):
-                qualifier, start = self.lex.qualifier_forms["prefix"][form], start - len(form)
-                break
+        if start and text[start - 1] in self.prefix_last:
+            for form in self.prefixes:
+                if start >= len(form) and text.startswith(form, start - len(form)):
+                    qualifier, start = self.lex.qualifier_forms["prefix"][form], start - len(form)
+                    break
         if m.start("x1" if g["x1"] else "pcn" if g["pcn"] else "num") > 0:
             before = text[m.start("x1" if g["x1"] else "pcn" if g["pcn"] else "num") - 1]
             if before == "第":
