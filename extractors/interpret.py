@@ -18,6 +18,7 @@ from .quantities import Amount, QuantityFinder
 from .table_reader import TableReader
 
 _SENTENCE_END = re.compile(r"[。!?;；\n]")
+_AFTER_VERB = re.compile(r"(?:了|为|到|至|\s)*")          # 增加了 / 减少为 … before the amount
 _SENTENCE_MARKS = re.compile(r"[。!?\n]")
 _DOT = re.compile(r"\.")                  # a half-width full stop, unless it is a decimal point
 _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
@@ -96,7 +97,7 @@ class Interpreter:
             rf"|(?:比|较)(?P<ph3>年初预算|预算)|同比)")
         self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
-        self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'][:-1])}))")
+        self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'])}))")
         self.line_marker = re.compile(r"\((类|款|项)\)")
 
     # ------------------------------------------------------------------ entry
@@ -426,8 +427,7 @@ class Interpreter:
         return False
 
     def _skip_filler(self, pos: int) -> int:
-        m = re.compile(r"(?:了|为|到|至|\s)*").match(self.text, pos)
-        return m.end()
+        return _AFTER_VERB.match(self.text, pos).end()
 
     def _reason(self, pos: int) -> str | None:
         _, end = self._sentence_bounds(pos)

@@ -86,9 +86,6 @@ class Classification:
                 return i
         return -1
 
-    def children(self, code: str) -> list[FunctionCode]:
-        return [r for r in self.by_code.values() if r.parent == code]
-
 
 @dataclass(frozen=True)
 class Region:

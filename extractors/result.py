@@ -1,7 +1,6 @@
 """The extraction result and its one serialization to the v1 contract."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +42,3 @@ class Result:
     def text(self) -> str:
         return self.document["text"]
 
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

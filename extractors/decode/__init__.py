@@ -6,8 +6,9 @@ Limits (documented in the README): 50 MB per document, 500 PDF pages, 200,000 ta
 """
 from __future__ import annotations
 
-import zipfile
+import importlib
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 from ..errors import Errors, ExtractionError
@@ -31,31 +32,21 @@ def decode(data: bytes, filename: str | None = None) -> Decoded:
     if len(data) > MAX_BYTES:
         raise ExtractionError(Errors.E004, f"{len(data)} bytes; the limit is {MAX_BYTES}")
     kind = sniff(data, filename)
-    if kind == "pdf":
-        from .pdf import decode_pdf
-        return decode_pdf(data)
-    if kind == "docx":
-        from .office import decode_docx
-        return decode_docx(data)
-    if kind == "xlsx":
-        from .office import decode_xlsx
-        return decode_xlsx(data)
-    if kind == "xls":
-        from .office import decode_xls
-        return decode_xls(data)
-    if kind == "doc":
-        from .office import decode_doc
-        return decode_doc(data)
-    if kind == "html":
-        from .html import decode_html
-        return decode_html(data)
     if kind == "damaged zip":
         raise ExtractionError(Errors.E006, "a damaged ZIP container (not a readable .docx/.xlsx)")
     if kind == "text":
         from .text import decode_text
         text, encoding = decode_text(data)
         return Decoded(text, "text/plain", encoding)
-    raise ExtractionError(Errors.E003, f"{kind} files are not supported; send text, HTML, PDF, Word or Excel")
+    if kind not in _DECODERS:
+        raise ExtractionError(Errors.E003, f"{kind} files are not supported; send text, HTML, PDF, Word or Excel")
+    module, function = _DECODERS[kind]
+    return getattr(importlib.import_module(f".{module}", __name__), function)(data)
+
+
+# each format's module is imported when a document of that format first arrives
+_DECODERS = {"pdf": ("pdf", "decode_pdf"), "docx": ("office", "decode_docx"), "xlsx": ("office", "decode_xlsx"),
+             "xls": ("office", "decode_xls"), "doc": ("office", "decode_doc"), "html": ("html", "decode_html")}
 
 
 def sniff(data: bytes, filename: str | None) -> str:
