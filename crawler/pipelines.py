@@ -41,9 +41,12 @@ class StorePipeline:
         self.spider = spider
         self.store = spider.store
         self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=warm_up)
-        with self.store.session.begin() as s:
-            if s.get(CrawlRun, spider.run_id) is None:
-                s.add(CrawlRun(id=spider.run_id, portal=spider.portal.name))
+        try:
+            with self.store.session.begin() as s:
+                if s.get(CrawlRun, spider.run_id) is None:
+                    s.add(CrawlRun(id=spider.run_id, portal=spider.portal.name))
+        except IntegrityError:
+            pass        # another crawler process of this run created it first (distributed mode)
 
     def close_spider(self, spider=None):
         spider = spider or self.spider
@@ -51,9 +54,10 @@ class StorePipeline:
         stats = self.crawler.stats
         counts = {k: stats.get_value(f"fiscal/{k}", 0) for k in ("pages", "documents", "extracted", "unchanged", "errors")}
         with self.store.session.begin() as s:
-            run = s.get(CrawlRun, spider.run_id)
-            run.counts, run.status = counts, "finished"
-            run.finished_at = datetime.now(timezone.utc)
+            run = s.get(CrawlRun, spider.run_id, with_for_update=True)     # processes of one run add up
+            before = run.counts or {}
+            run.counts = {k: before.get(k, 0) + v for k, v in counts.items()}
+            run.status, run.finished_at = "finished", datetime.now(timezone.utc)
 
     async def process_item(self, item, spider=None):
         return await maybe_deferred_to_future(deferToThread(self._handle, dict(item)))
@@ -63,6 +67,14 @@ class StorePipeline:
         body = item.pop("body", None)
         if body:
             sha = self._document(body, item)
+        try:
+            row = self._record(item, body, sha)
+        except IntegrityError:              # another crawler process recorded this URL at the same moment
+            row = self._record(item, body, sha)
+        self.spider._known[item["url"]] = row
+        return {"url": item["url"], "status": item["status"], "sha256": sha}
+
+    def _record(self, item: dict, body: bytes | None, sha: str | None) -> Source:
         with self.lock, self.store.session.begin() as s:
             row = s.get(Source, item["url"]) or Source(url=item["url"])
             row.portal, row.kind, row.status = self.spider.portal.name, item["kind"], item["status"]
@@ -75,8 +87,7 @@ class StorePipeline:
             elif item["status"] == "unchanged" and item.get("etag"):
                 row.etag = item["etag"]
             s.add(row)
-        self.spider._known[item["url"]] = row
-        return {"url": item["url"], "status": item["status"], "sha256": sha}
+        return row
 
     def _document(self, body: bytes, item: dict) -> str:
         sha = hashlib.sha256(body).hexdigest()

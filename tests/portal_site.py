@@ -220,6 +220,14 @@ class PortalServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    @property
+    def slow_seconds(self) -> float:
+        return self.httpd.RequestHandlerClass.slow_seconds
+
+    @slow_seconds.setter
+    def slow_seconds(self, seconds: float) -> None:
+        self.httpd.RequestHandlerClass.slow_seconds = seconds
+
     def reset_counts(self):
         self.counts.clear()
         self.conditional.clear()
