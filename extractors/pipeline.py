@@ -198,19 +198,22 @@ class _Builder:
 
     def facts(self, figures: list[Figure]) -> list[dict]:
         merged: dict[tuple, dict] = {}
+        by_rest: dict[tuple, list[tuple]] = {}     # the keys of each (concept, phase, year), for _same_figure
         for fig in figures:
             concept = self.lex.concepts[fig.concept]
-            key = (fig.concept, to_str(fig.value), fig.phase, fig.fiscal_year)
             ev = self.evidence(fig.start, fig.end, fig.table_ref)
             out = {"concept": fig.concept, "label": concept.label, "value": to_str(fig.value),
                    "unit": fig.unit, **self._common(fig), "change": self.change(fig), "evidence": ev,
                    **self._private(fig)}
             _unit_flags(out, fig)
+            rest = (fig.concept, fig.phase, fig.fiscal_year)
+            key = rest + (out["value"],)
             if key not in merged:
-                key = _same_figure(merged, key, out) or key
+                key = _same_figure(merged, by_rest.get(rest, ()), out, "value") or key
             if key not in merged:
                 out["mentions"] = [ev]
                 merged[key] = out
+                by_rest.setdefault(rest, []).append(key)
                 continue
             kept = merged[key]
             kept["mentions"].append(ev)
@@ -220,6 +223,7 @@ class _Builder:
 
     def line_items(self, figures: list[Figure], sections) -> tuple[list[dict], list]:
         kept: dict[tuple, dict] = {}
+        by_rest: dict[tuple, list[tuple]] = {}
         duplicates = []
         starts = [sec.start for sec in sections]
         for fig in figures:
@@ -232,12 +236,13 @@ class _Builder:
             _unit_flags(out, fig)
             if line.get("name_in_lexicon") is not None:
                 out["name_in_lexicon"] = line["name_in_lexicon"]
-            key = (out["level"], out["class"], out["kind"], out["item"], out["amount"], out["phase"],
-                   out["fiscal_year"])
+            rest = (out["level"], out["class"], out["kind"], out["item"], out["phase"], out["fiscal_year"])
+            key = rest + (out["amount"],)
             if key in kept and out["function_code"] and kept[key]["function_code"] not in (None, out["function_code"]):
-                key += (out["function_code"],)      # same names and amount, another code: another line
+                rest += (out["function_code"],)      # same names and amount, another code: another line
+                key = rest + (out["amount"],)
             if key not in kept:
-                key = _same_figure(kept, key, out, value_slot="amount") or key
+                key = _same_figure(kept, by_rest.get(rest, ()), out, "amount") or key
             if key in kept:
                 if kept[key]["function_code"] is None and out["function_code"]:
                     kept[key].update(function_code=out["function_code"], code_source=out["code_source"])
@@ -249,18 +254,17 @@ class _Builder:
                 _fill(kept[key], out)
                 continue
             kept[key] = out
+            by_rest.setdefault(rest, []).append(key)
         return list(kept.values()), duplicates
 
 
-def _same_figure(kept: dict, key: tuple, out: dict, value_slot: str = "value") -> tuple | None:
+def _same_figure(kept: dict, candidates, out: dict, value_slot: str) -> tuple | None:
     """The key of a kept figure that is this one stated at another precision (17,192万元 and
-    171,915,169元): same everything but a value within the rounding of both."""
-    slot = 1 if value_slot == "value" else 4
+    171,915,169元). ``candidates`` are the keys that agree on everything but the value."""
     value = Decimal(out[value_slot])
-    for other_key, other in kept.items():
-        if other_key[:slot] + other_key[slot + 1:] == key[:slot] + key[slot + 1:] and \
-                abs(Decimal(other[value_slot]) - value) <= other["_ulp"] + out["_ulp"] and \
-                (other["_ulp"] != out["_ulp"]):
+    for other_key in candidates:
+        other = kept[other_key]
+        if other["_ulp"] != out["_ulp"] and abs(Decimal(other[value_slot]) - value) <= other["_ulp"] + out["_ulp"]:
             return other_key
     return None
 
