@@ -18,6 +18,7 @@ from .quantities import Amount, QuantityFinder
 from .table_reader import TableReader
 
 _SENTENCE_END = re.compile(r"[。!?;；\n]")
+_CLAUSE_END = re.compile(r"[,，;；。\n]|$")     # what may follow a bare 17.36% share
 _AFTER_VERB = re.compile(r"(?:了|为|到|至|\s)*")          # 增加了 / 减少为 … before the amount
 _SENTENCE_MARKS = re.compile(r"[。!?\n]")
 _DOT = re.compile(r"\.")                  # a half-width full stop, unless it is a decimal point
@@ -202,7 +203,7 @@ class Interpreter:
                 q = self.qty_at.get(m.end())
                 if q is None or q.kind != "percent" or getattr(fig, slot) is not None:
                     continue
-                if pattern is self.bare_pct and not re.match(r"[,，;；。\n]|$", self.text[q.end:q.end + 1]):
+                if pattern is self.bare_pct and not _CLAUSE_END.match(self.text, q.end):
                     continue
                 setattr(fig, slot, q)
                 if slot == "share":
