@@ -30,6 +30,7 @@ def rules() -> dict:
         return yaml.safe_load(f)
 
 
+@functools.lru_cache(maxsize=16384)
 def half_ulp(text: str, scale: Decimal) -> Decimal:
     """Half of the last stated digit of a figure, in yuan (``185.88`` in 万元 -> 50)."""
     number = "".join(ch for ch in text.replace(",", "") if ch.isdigit() or ch == ".")
@@ -39,6 +40,7 @@ def half_ulp(text: str, scale: Decimal) -> Decimal:
     return Decimal(1).scaleb(-decimals) / 2 * scale
 
 
+@functools.lru_cache(maxsize=4096)
 def pct_ulp(text: str) -> Decimal:
     """One unit of the last stated digit of a percentage, as a fraction (18.8% -> 0.001)."""
     return half_ulp(text, Decimal(1)) * 2 / 100

@@ -19,6 +19,7 @@ HEADING_FORMS = [
 # a line that could be a heading of any form (each form is checked on it after)
 _ANY_HEADING = re.compile(rf"^[ \t\u3000]*(?:第[{_CN_NUM}]+部分|[{_CN_NUM}]+[、.．]|[（(][{_CN_NUM}]+[）)]|\d{{1,2}}[、.．](?!\d)|附?表[{_CN_NUM}\d])[^\n]*$", re.M)
 YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?\s*(?:[^\s，。,]{0,20}?)(?:决算|预算|绩效)")
+_CLAUSE_MARK = re.compile(r"[，,:：]")
 YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=\s*年)")
 
 
@@ -81,14 +82,14 @@ class DocumentReader:
                     break
         for m in self.heading_words.finditer(text):
             heading = m.group(1).strip()
-            if m.start(1) not in found and not re.search(r"[，,:：]", heading[:-1]):
+            if m.start(1) not in found and not _CLAUSE_MARK.search(heading, 0, len(heading) - 1):
                 found[m.start(1)] = Section(heading.rstrip("。"), 2, m.start(1), len(text))
         ordered = sorted(found.values(), key=lambda s: s.start)
-        for i, sec in enumerate(ordered):
-            for nxt in ordered[i + 1:]:
-                if nxt.level <= sec.level:
-                    sec.end = nxt.start
-                    break
+        open_sections: list[Section] = []      # a section ends where the next one of its level or above starts
+        for sec in ordered:
+            while open_sections and open_sections[-1].level >= sec.level:
+                open_sections.pop().end = sec.start
+            open_sections.append(sec)
         return ordered
 
     def doc_type(self, text: str, headings: list[str]) -> str:

@@ -5,7 +5,8 @@ import re
 
 from .quantities import Amount
 
-_CLAUSE = re.compile(r"[，,。;；:、\n!?()]")
+# the clause before a quantity: after the last clause mark, 30 characters at most
+_CLAUSE_REST = re.compile(r"[^，,。;；:、\n!?()]*+\Z")
 _TRAIL = re.compile(r"(?:等|达到|达|共|共计|计|为|约|总计)+$")
 _LEAD = re.compile(
     r"^(?:[一二三四五六七八九十]是|\d+[.、]|全年|本年度?|累计|共计|共|新建|开展|发放|帮助|慰问|投入|完成|"
@@ -21,9 +22,7 @@ def find_indicators(text: str, quantities: list[Amount], used: set[int]) -> list
     for q in quantities:
         if q.start in used or q.kind not in ("money", "count"):
             continue
-        clause_start = q.start
-        while clause_start > 0 and not _CLAUSE.match(text, clause_start - 1) and q.start - clause_start < 30:
-            clause_start -= 1
+        clause_start = _CLAUSE_REST.search(text, max(0, q.start - 30), q.start).start()
         subject = _TRAIL.sub("", _LEAD.sub("", text[clause_start:q.start]))
         sentence = text.rfind("。", 0, q.start)
         if subject in _GENERIC or len(subject) < 2:

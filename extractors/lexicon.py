@@ -112,7 +112,10 @@ class Lexicon:
             self.regions_by_name.setdefault(r.name, []).append(r)
         self.terms = self._build_terms()
         self.region_suffixes = "".join(sorted({name[-1] for name in self.regions_by_name}))
-        self.region_name_lengths = sorted({len(n) for n in self.regions_by_name}, reverse=True)
+        tails: dict[str, set[int]] = {}       # the lengths of the names ending in each two characters
+        for name in self.regions_by_name:
+            tails.setdefault(name[-2:], set()).add(len(name))
+        self.region_lengths_by_tail = {tail: sorted(ns, reverse=True) for tail, ns in tails.items()}
 
     @staticmethod
     def _load_concepts() -> dict[str, Concept]:
@@ -147,7 +150,7 @@ class Lexicon:
 
     def region_ending_at(self, text: str, last: int) -> str | None:
         """The longest region name whose last character is ``text[last]``."""
-        for length in self.region_name_lengths:
+        for length in self.region_lengths_by_tail.get(text[max(0, last - 1):last + 1], ()):
             start = last - length + 1
             if start >= 0 and text[start:last + 1] in self.regions_by_name:
                 return text[start:last + 1]

@@ -83,6 +83,8 @@ class NormText:
     _shift: list[int]   # total characters deleted before each of those positions
 
     def orig(self, i: int) -> int:
+        if not self._at:
+            return i
         k = bisect_right(self._at, i) - 1
         return i + (self._shift[k] if k >= 0 else 0)
 

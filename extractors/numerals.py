@@ -1,6 +1,7 @@
 """Numbers written in Arabic or Chinese numerals, to exact ``Decimal`` values."""
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 import cn2an
@@ -43,6 +44,7 @@ def _chinese(text: str) -> Decimal:
     return (integer + Decimal("0." + digits)) * scale
 
 
+@functools.lru_cache(maxsize=16384)       # disclosures repeat their figures; equal values print alike
 def to_str(value: Decimal) -> str:
     """The contract's decimal string: no exponent, no trailing zeros (128400, 0.188)."""
     if value == 0:

@@ -130,6 +130,7 @@ class _Builder:
         self.page_starts = [p[0] for p in pages]
         self.page_numbers = [p[1] for p in pages]
         self.ocr = ocr
+        self._quantities: dict[int, dict] = {}     # by id(): an indicator's quantity is also in the list
 
     def evidence(self, start: int, end: int, ref: dict | None = None) -> dict:
         s, e = self.norm.span(start, end)
@@ -145,14 +146,15 @@ class _Builder:
         return ev
 
     def quantity(self, q: Amount) -> dict:
-        d = q.to_dict()
-        ev = self.evidence(q.start, q.end)
-        d.update(start=ev["start"], end=ev["end"], text=ev["text"])
+        d = self._quantities.get(id(q))
+        if d is None:
+            s, e = self.norm.span(q.start, q.end)
+            d = self._quantities[id(q)] = q.to_dict(s, e, self.norm.original[s:e])
         return d
 
     def indicator(self, ind: dict) -> dict:
         q = ind["quantity"]
-        return {"subject": ind["subject"], "measure": ind["measure"], "quantity": self.quantity(q),
+        return {"subject": ind["subject"], "measure": ind["measure"], "quantity": dict(self.quantity(q)),
                 "evidence": self.evidence(ind["subject_span"][0], q.end)}
 
     def check(self, c: dict) -> dict:

@@ -14,12 +14,15 @@ from decimal import Decimal
 from .lexicon import Lexicon, alternation, get_lexicon
 from .numerals import CN_CHARS, DAXIE, arabic, chinese, to_str
 
-AR = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
+# possessive: a unit never starts with a digit, so giving digits back can never make a match
+AR = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d++)(?:\.\d++)?"
 CN = rf"(?:[零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖十拾][{CN_CHARS}]*)"
-INNER = r"(?:余|多)"
+INNER_FORMS = ("余", "多")
+INNER = rf"(?:{'|'.join(INNER_FORMS)})"
 _MISSING = object()
 _NOT_BEFORE = set("0123456789.ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-RANGE_SEP = r"(?:-|~|—|至|到)"
+RANGE_SEPARATORS = ("-", "~", "—", "至", "到")
+RANGE_SEP = rf"(?:{'|'.join(RANGE_SEPARATORS)})"
 
 
 @dataclass(slots=True)
@@ -43,9 +46,11 @@ class Amount:
         return Amount(self.text, self.value, self.unit, self.kind, self.scale, self.qualifier, start, end,
                       self.value_max, self.unit_inferred, self.unit_declared)
 
-    def to_dict(self) -> dict:
-        d = {"text": self.text, "kind": self.kind, "value": to_str(self.value), "unit": self.unit,
-             "qualifier": self.qualifier, "start": self.start, "end": self.end}
+    def to_dict(self, start: int | None = None, end: int | None = None, text: str | None = None) -> dict:
+        """The contract's quantity; ``start``, ``end`` and ``text`` in the original text if given."""
+        d = {"text": self.text if text is None else text, "kind": self.kind, "value": to_str(self.value),
+             "unit": self.unit, "qualifier": self.qualifier,
+             "start": self.start if start is None else start, "end": self.end if end is None else end}
         if self.value_max is not None:
             d["value_max"] = to_str(self.value_max)
         if self.unit_inferred:
@@ -59,12 +64,16 @@ class QuantityFinder:
         q = lex.qualifier_forms
         units = [*lex.money_scales, *lex.count_units, "个百分点", "%"]
         mult = alternation(lex.multipliers)
+        # what may follow a number: a quick test that spares most numerals in words (一般, 2021年)
+        # the walk through every unit
+        follow = {u[0] for u in units} | {m[0] for m in lex.multipliers} | set(RANGE_SEPARATORS) | set(INNER_FORMS)
+        can_follow = "(?=[" + re.escape("".join(sorted(follow))) + "])"
         # The pattern starts at a digit or a numeral, so the regex engine skips all other text;
         # a qualifier before the number (约, 近, 不超过 …) and the character before it are checked after.
         self.pattern = re.compile(
             rf"(?:百分之(?P<pcn>{CN}|百)"
-            rf"|(?P<x1>\d+)万(?P<x2>\d)(?![\d.%])(?P<xunit>千元|元)?"
-            rf"|(?P<num>{AR}|{CN})(?:{RANGE_SEP}(?P<num2>{AR}|{CN}))?"
+            rf"|(?P<x1>\d++)万(?P<x2>\d)(?![\d.%])(?P<xunit>千元|元)?"
+            rf"|(?P<num>{AR}|{CN}){can_follow}(?:{RANGE_SEP}(?P<num2>{AR}|{CN}))?"
             rf"(?P<in1>{INNER})?(?P<mult>{mult})?(?P<in2>{INNER})?(?P<unit>{alternation(units)}))"
             rf"(?P<suf>{alternation(q['suffix'])})?"
         )
