@@ -121,6 +121,23 @@ def main() -> None:
     print(json.dumps(measure(args.workers, args.clients, args.seconds), indent=1))
 
 
+def _wait_for_workers(base: str, workers: int, seconds: float = 20) -> float | None:
+    """Seconds until every worker process has answered /readyz. The load's connections are kept
+    open, so connecting while one worker is still starting would give all of them to the other."""
+    seen, start = set(), time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        try:
+            r = httpx.get(base + "/readyz", timeout=5)          # a new connection each time
+            if r.status_code == 200:
+                seen.add(r.json()["process"])
+        except httpx.HTTPError:
+            pass
+        if len(seen) >= workers:
+            return time.perf_counter() - start
+        time.sleep(0.02)
+    return None
+
+
 def measure(workers: int = 2, clients: int = 16, seconds: float = 30) -> dict:
     args = argparse.Namespace(workers=workers, clients=clients, seconds=seconds)
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
@@ -143,6 +160,7 @@ def measure(workers: int = 2, clients: int = 16, seconds: float = 30) -> dict:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
+        ready_all = _wait_for_workers(base, args.workers)
         if shutil.which("wrk"):
             tool = "wrk"
             n, n_errors, elapsed, p50, p95, p99 = load_wrk(base, texts, args.clients, args.seconds)
@@ -160,6 +178,7 @@ def measure(workers: int = 2, clients: int = 16, seconds: float = 30) -> dict:
     baseline = in_process_rate(texts)
     return {"tool": tool, "workers": args.workers, "clients": args.clients, "seconds": elapsed,
             "startup_s": first if first is not None else float("inf"), "requests": n,
+            "all_workers_ready_s": None if ready_all is None else first + ready_all,
             "errors": len(errors) if tool != "wrk" else (int(errors[0].split()[0]) if errors else 0),
             "throughput": rate, "p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "in_process": baseline,
             "ratio": rate / (args.workers * baseline), "rss_total_mib": rss, "rss_max_mib": max(per.values()),

@@ -2,6 +2,7 @@
 starts at start-up, not on the first request."""
 from __future__ import annotations
 
+import gc
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -33,8 +34,9 @@ async def lifespan(app: FastAPI):
     app.state.store = get_store(settings.database_url)
     app.state.key_cache = KeyCache()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-    app.state.extractor = Extractor(settings.pool_workers, settings.extract_timeout_s)
-    await app.state.extractor.run("2021年本年收入合计1.00万元。")      # the pool has loaded the lexicons
+    app.state.extractor = Extractor(settings.pool_workers, settings.extract_timeout_s, settings.inline_max_chars)
+    await app.state.extractor.start()         # the lexicons are loaded here and in the pool
+    gc.freeze()       # what start-up loaded lives as long as the process: keep it out of every collection
     app.state.ready = True
     app.state.batches = batches.BatchRunner(app)
     app.state.batches.resume()

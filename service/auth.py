@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 
 from extractors.errors import Errors, ExtractionError
@@ -63,23 +64,49 @@ def _hash(key: str) -> str:
 
 
 class KeyCache:
-    """Whether any key exists, re-read every few seconds so that `keys create` takes effect."""
+    """Whether any key exists, and the keys seen lately, re-read every few seconds so that
+    `keys create` and `keys revoke` take effect within ``ttl`` without a query per request."""
 
     def __init__(self, ttl: float = 2.0) -> None:
         self.ttl, self.checked, self.any = ttl, 0.0, False
+        self._rows: dict[str, tuple[float, ApiKey | None]] = {}
+
+    def stale(self) -> bool:
+        return time.monotonic() - self.checked > self.ttl
+
+    def refresh(self, store) -> None:
+        self.any = active_key_count(store) > 0
+        self.checked = time.monotonic()
+        self._rows.clear()
 
     def keys_exist(self, store) -> bool:
-        if time.monotonic() - self.checked > self.ttl:
-            self.any = active_key_count(store) > 0
-            self.checked = time.monotonic()
+        if self.stale():
+            self.refresh(store)
         return self.any
 
+    def cached_row(self, key_id: str) -> tuple[bool, ApiKey | None]:
+        hit = self._rows.get(key_id)
+        if hit is None or time.monotonic() - hit[0] > self.ttl:
+            return False, None
+        return True, hit[1]
 
-def authenticate(request: Request, authorization: str | None) -> Caller:
+    def load_row(self, store, key_id: str) -> ApiKey | None:
+        with store.session() as s:
+            row = s.get(ApiKey, key_id)
+            if row is not None:
+                s.expunge(row)
+        self._rows[key_id] = (time.monotonic(), row)
+        return row
+
+
+async def authenticate(request: Request, authorization: str | None) -> Caller:
+    """The caller; the store is read in a worker thread, and only when the cache is out of date."""
     app = request.app
-    store = app.state.store
+    store, cache = app.state.store, app.state.key_cache
     address = request.client.host if request.client else "unknown"
-    if not app.state.key_cache.keys_exist(store):
+    if cache.stale():
+        await run_in_threadpool(cache.refresh, store)
+    if not cache.any:
         return Caller(None, frozenset(SCOPES), address)
     if not authorization or not authorization.startswith("Bearer "):
         raise ExtractionError(Errors.E011, "send Authorization: Bearer <key>")
@@ -87,8 +114,9 @@ def authenticate(request: Request, authorization: str | None) -> Caller:
     parts = key.split("_", 2)          # fe_<id>_<secret>; the secret may hold "_" itself
     if len(parts) != 3 or parts[0] != "fe":
         raise ExtractionError(Errors.E012, "the key is malformed")
-    with store.session() as s:
-        row = s.get(ApiKey, parts[1])
+    cached, row = cache.cached_row(parts[1])
+    if not cached:
+        row = await run_in_threadpool(cache.load_row, store, parts[1])
     if row is None or not hmac.compare_digest(row.secret_hash, _hash(key)):
         raise ExtractionError(Errors.E012, "no such key")
     if row.revoked_at is not None:
@@ -97,8 +125,8 @@ def authenticate(request: Request, authorization: str | None) -> Caller:
 
 
 def require(scope: str):
-    def dependency(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
-        caller = authenticate(request, authorization)
+    async def dependency(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+        caller = await authenticate(request, authorization)
         if scope not in caller.scopes:
             raise ExtractionError(Errors.E013, f"this needs the '{scope}' scope")
         request.app.state.rate_limiter.take(caller.key_id or caller.address)

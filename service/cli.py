@@ -53,8 +53,13 @@ def cmd_serve(args) -> int:
         sys.stderr.write(f"refusing to serve on {args.host} without API keys: anyone who can reach it could use it.\n"
                          "Create one first (fiscal-extract keys create NAME), or serve on 127.0.0.1.\n")
         return 2
-    uvicorn.run("service.app:app_factory", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="warning")
+    if args.workers > 1:
+        store.engine.dispose()       # no connection of this process may live on in the forked workers
+        get_store.cache_clear()
+        from .prefork import serve_prefork
+        serve_prefork(args.host, args.port, args.workers)
+        return 0
+    uvicorn.run("service.app:app_factory", factory=True, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

@@ -85,8 +85,9 @@ class RequestTimeout:
             started = True
             await send(message)
         try:
-            await asyncio.wait_for(self.app(scope, receive, tracking_send), self.seconds_of())
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.seconds_of()):        # no extra task per request, unlike wait_for
+                await self.app(scope, receive, tracking_send)
+        except TimeoutError:
             if not started:
                 error = ExtractionError(Errors.E008, f"the request took longer than {self.seconds_of()} s")
                 await problem_response(error, scope.get("path"))(scope, receive, send)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from extractors.errors import Errors, ExtractionError
 
@@ -34,6 +36,11 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             response.status_code = 405
         return response
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect):
+        """The client left before its body arrived: nobody reads an answer, and it is no error of ours."""
+        return Response(status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     extract_timeout_s: float = 60.0           # one document's extraction, then E008
     request_timeout_s: float = 120.0          # a whole request, then E008
     pool_workers: int = 1                     # extraction processes per server worker
+    inline_max_chars: int = 20_000            # plain text up to this length is extracted in the server
+                                              # process (no round trip to the pool); 0: all to the pool
     batch_max_documents: int = 100
     batch_concurrency: int = 2
     log_json: bool = True

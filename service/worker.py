@@ -1,9 +1,15 @@
-"""Extraction in a pool of child processes, so that a document that takes too long is stopped
-(E008) and its process replaced, while the server goes on answering. The child returns the
-result already serialized (orjson bytes), which is cheap to hand back."""
+"""Where a document is extracted.
+
+Short plain text (at most ``inline_max_chars``) is extracted in the server process itself: it
+takes a few milliseconds, bounded by its length, and a round trip to another process would cost
+a good part of that again. Everything else (PDF, Office, HTML, long text) goes to a pool of child
+processes, so that a document that takes too long is stopped (E008) and its process replaced
+while the server goes on answering. The child returns the result already serialized (orjson
+bytes), which is cheap to hand back."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import orjson
@@ -11,6 +17,7 @@ from pebble import ProcessPool
 from pebble.common import ProcessExpired
 
 from extractors import ExtractionError, extract
+from extractors.decode import sniff
 from extractors.errors import Errors
 
 
@@ -32,10 +39,40 @@ def _run(source, filename, source_url, tokens, include_text, delay=0.0) -> tuple
     return True, orjson.dumps(result), summary
 
 
+_PROBE = "2021年本年收入合计1.00万元。"
+
+
+def _unpack(ok: bool, payload: bytes, summary: dict | None) -> tuple[bytes, dict]:
+    if not ok:
+        problem = orjson.loads(payload)
+        raise ExtractionError(getattr(Errors, problem["code"]), problem["detail"])
+    return payload, summary
+
+
 class Extractor:
-    def __init__(self, workers: int, timeout: float) -> None:
-        self.pool = ProcessPool(max_workers=workers, initializer=_warm)
+    def __init__(self, workers: int, timeout: float, inline_max_chars: int = 0) -> None:
+        self.inline_max_chars = inline_max_chars
+        if inline_max_chars:
+            _warm()         # before the pool starts, so that its forked processes start warm too
+                            # (nothing to do when a pre-forking parent has loaded everything)
+        # forked, not spawned (uvicorn's worker processes default to spawn): a child starts with
+        # the lexicons already loaded and shares their memory with this process
+        self.pool = ProcessPool(max_workers=workers, initializer=_warm, context=multiprocessing.get_context("fork"))
         self.timeout = timeout
+
+    def runs_inline(self, source, delay: float = 0.0) -> bool:
+        """Short plain text: its extraction time is bounded by its length, well under the time limit."""
+        if not self.inline_max_chars or delay:
+            return False
+        if isinstance(source, str):
+            return len(source) <= self.inline_max_chars
+        # bytes: at most 4 per character (GB18030), and only what is decoded as plain text
+        return len(source) <= 4 * self.inline_max_chars and sniff(source, None) == "text"
+
+    async def start(self) -> None:
+        """Start the pool's processes now (with a tiny document), not on the first long document."""
+        future = self.pool.schedule(_run, args=(_PROBE, None, None, False, False), timeout=self.timeout)
+        _unpack(*await asyncio.wrap_future(future))
 
     async def run(self, source, filename=None, source_url=None, tokens=False, include_text=True,
                   delay: float = 0.0) -> bytes:
@@ -47,6 +84,8 @@ class Extractor:
                                delay: float = 0.0) -> tuple[bytes, dict]:
         """The JSON bytes and a small summary (hash, type, finding rules), so that the server
         answers with the bytes as they are instead of parsing and serializing them again."""
+        if self.runs_inline(source, delay):
+            return _unpack(*_run(source, filename, source_url, tokens, include_text))
         future = self.pool.schedule(_run, args=(source, filename, source_url, tokens, include_text, delay),
                                     timeout=self.timeout)
         try:
@@ -55,10 +94,7 @@ class Extractor:
             raise ExtractionError(Errors.E008, f"extraction took longer than {self.timeout} s") from None
         except ProcessExpired as e:
             raise ExtractionError(Errors.E006, f"the extraction process ended ({e})") from None
-        if not ok:
-            problem = orjson.loads(payload)
-            raise ExtractionError(getattr(Errors, problem["code"]), problem["detail"])
-        return payload, summary
+        return _unpack(ok, payload, summary)
 
     def close(self) -> None:
         self.pool.stop()

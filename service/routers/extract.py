@@ -14,7 +14,6 @@ from ..auth import ExtractCaller
 from ..jsonld import to_jsonld
 from ..observability import EXTRACTION, observe_result
 from ..schemas import PROBLEM_RESPONSES, RESULT_RESPONSE, ExtractRequest
-from ..settings import Settings, get_settings
 
 router = APIRouter(prefix="/v1", tags=["extraction"])
 
@@ -30,7 +29,7 @@ BODY_DOC = {
 }
 
 
-async def read_document(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> dict:
+async def read_document(request: Request) -> dict:
     """The document from a JSON body, a multipart ``file`` or a text/plain body."""
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
@@ -89,8 +88,10 @@ def _store(store, document: dict, payload: bytes) -> None:
 
 
 def respond(request: Request, body: dict | bytes, include_text: bool = True) -> Response:
+    """``body`` as JSON or JSON-LD; bytes from the extraction are sent as they are when they
+    already have the wanted shape (plain JSON, and document.text only if asked for)."""
     wants_ld = "application/ld+json" in request.headers.get("accept", "")
-    if isinstance(body, bytes) and not wants_ld and include_text:
+    if isinstance(body, bytes) and not wants_ld:
         return Response(body, media_type="application/json")      # the worker's bytes, untouched
     if isinstance(body, bytes):
         body = orjson.loads(body)

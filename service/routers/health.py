@@ -1,4 +1,6 @@
 """Operations: liveness, readiness, metrics."""
+import os
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
@@ -20,7 +22,8 @@ def readyz(request: Request) -> JSONResponse:
     checks = {"lexicons": bool(getattr(request.app.state, "ready", False)),
               "store": request.app.state.store.ping()}
     ok = all(checks.values())
-    return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks, "process": os.getpid()},
+                        status_code=200 if ok else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
