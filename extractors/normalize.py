@@ -97,14 +97,20 @@ class NormText:
 
     def norm_pos(self, orig_index: int) -> int:
         """The working-copy position of an original offset (the next kept character)."""
-        lo, hi = 0, len(self.text)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.orig(mid) < orig_index:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        if not self._at:
+            return min(max(orig_index, 0), len(self.text))
+        starts = self._orig_starts
+        k = bisect_right(starts, orig_index) - 1      # the run of kept characters it falls in or after
+        if k < 0:
+            return max(orig_index, 0) if orig_index < self._at[0] else self._at[0]
+        pos = orig_index - self._shift[k]
+        run_end = self._at[k + 1] if k + 1 < len(self._at) else len(self.text)
+        return min(pos, run_end)                      # inside the run, or the next run's first character
+
+    @functools.cached_property
+    def _orig_starts(self) -> list[int]:
+        """The original offset of the first character after each deletion."""
+        return [a + s for a, s in zip(self._at, self._shift)]
 
 
 def normalize(text: str) -> NormText:

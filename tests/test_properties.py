@@ -41,3 +41,21 @@ def test_bytes_never_raise_anything_but_coded_errors(validator, data):
         assert e.code in ("E001", "E002", "E003", "E004", "E006", "E009", "E010")
         return
     assert list(validator.iter_errors(orjson.loads(orjson.dumps(result)))) == []
+
+
+SPACED = st.lists(st.sampled_from(list("支出12.万元%、。a") + [" ", "\n", " \n ", "“", "”", "\u200b", "\t"]),
+                  max_size=60).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(SPACED)
+def test_working_copy_offsets_map_both_ways(text):
+    """norm_pos is the inverse of orig: the first kept character at or after an original offset."""
+    from extractors.normalize import normalize
+    norm = normalize(text)
+    originals = [norm.orig(i) for i in range(len(norm.text))]
+    assert originals == sorted(set(originals))                      # strictly increasing
+    assert all(text[o] == norm.text[i] for i, o in enumerate(originals))     # no full-width here to fold
+    for offset in range(-1, len(text) + 2):
+        expected = next((i for i, o in enumerate(originals) if o >= offset), len(norm.text))
+        assert norm.norm_pos(offset) == expected
