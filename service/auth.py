@@ -1,6 +1,6 @@
 """API keys: ``fe_<id>_<secret>`` in ``Authorization: Bearer``, stored as a SHA-256 of the whole
-key, each with scopes (``extract``, ``admin``). With no active key in the store the service is
-open, and `fiscal-extract serve` then binds to loopback only."""
+key, each with scopes (``extract``, ``admin``). Until the first key is created the service is
+open, and `fiscal-extract serve` then binds to loopback only; revoking every key closes it."""
 from __future__ import annotations
 
 import hashlib
@@ -59,6 +59,12 @@ def active_key_count(store) -> int:
         return s.scalar(select(func.count()).select_from(ApiKey).where(ApiKey.revoked_at.is_(None))) or 0
 
 
+def key_count(store) -> int:
+    """All keys ever created, revoked ones too."""
+    with store.session() as s:
+        return s.scalar(select(func.count()).select_from(ApiKey)) or 0
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -75,7 +81,8 @@ class KeyCache:
         return time.monotonic() - self.checked > self.ttl
 
     def refresh(self, store) -> None:
-        self.any = active_key_count(store) > 0
+        # once a key exists the service stays closed, even when every key is revoked
+        self.any = key_count(store) > 0
         self.checked = time.monotonic()
         self._rows.clear()
 

@@ -60,6 +60,21 @@ def test_keys_and_scopes(keyed, who, status, code):
             assert r.headers["www-authenticate"].startswith("Bearer")
 
 
+def test_a_revoked_key_stops_working_once_the_cache_is_renewed(tmp_path):
+    with make_client(tmp_path) as client:
+        store = client.app.state.store
+        key = new_key(store, "auditor", ["extract"])      # the only key: revoking it must not open the service
+        client.app.state.key_cache.checked = 0
+        headers = {"authorization": f"Bearer {key}"}
+        assert client.post("/v1/extract", json={"text": SMALL}, headers=headers).status_code == 200
+        revoke_key(store, key.split("_")[1])
+        # within the cache's few seconds the verified key is not read again
+        assert client.post("/v1/extract", json={"text": SMALL}, headers=headers).status_code == 200
+        client.app.state.key_cache.checked = 0
+        r = client.post("/v1/extract", json={"text": SMALL}, headers=headers)
+        assert r.status_code == 401 and r.json()["code"] == "E012"
+
+
 def test_keys_are_stored_hashed(keyed):
     client, keys = keyed
     from service.store.models import ApiKey
@@ -83,6 +98,79 @@ def test_keys_cli_and_serve_refuses_a_public_interface_without_keys(tmp_path):
     assert "auditor" in listed.stdout and "active" in listed.stdout and key not in listed.stdout
     assert cli("keys", "revoke", key.split("_")[1]).returncode == 0
     assert "revoked" in cli("keys", "list").stdout
+
+
+# ------------------------------------------------------------------ where a document is extracted
+@pytest.mark.parametrize("source,inline", [
+    (SMALL, True), (SMALL * 400, False),                      # 40,000 characters: the pool
+    (SMALL.encode("gb18030"), True), (b"%PDF-1.7 not really", False),
+])
+def test_short_plain_text_is_extracted_in_the_server_process(source, inline):
+    from service.worker import Extractor
+    extractor = Extractor(1, 30, inline_max_chars=20_000)
+    try:
+        assert extractor.runs_inline(source) is inline
+        assert Extractor(1, 30, inline_max_chars=0).runs_inline(SMALL) is False
+    finally:
+        extractor.close()
+
+
+def test_inline_and_pool_give_the_same_bytes(tmp_path):
+    answers = []
+    for inline in (20_000, 0):
+        with make_client(tmp_path / str(inline), inline_max_chars=inline) as client:
+            r = client.post("/v1/extract?include_text=false", json={"text": SAMPLE})
+            assert r.status_code == 200
+            answers.append(r.content)
+            bad = client.post("/v1/extract", json={"text": "   "})
+            assert bad.status_code == 422 and bad.json()["code"] == "E001"
+    assert answers[0] == answers[1]
+
+
+def test_several_workers_are_forked_ready(tmp_path):
+    """serve --workers 2: both processes answer, extract, and stop on SIGTERM."""
+    import signal
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"FISCAL_DATABASE_URL": f"sqlite:///{tmp_path}/w.db", "PATH": "/usr/bin:/bin", "FISCAL_LOG_JSON": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        processes, deadline = set(), time.time() + 60
+        while len(processes) < 2 and time.time() < deadline:
+            try:
+                r = httpx.get(base + "/readyz", timeout=5)         # a new connection each time
+                if r.status_code == 200:
+                    processes.add(r.json()["process"])
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert len(processes) == 2 and proc.pid not in processes
+        r = httpx.post(base + "/v1/extract", json={"text": SMALL}, timeout=30)
+        assert r.status_code == 200 and r.json()["facts"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=60)[0].decode()
+    assert proc.returncode == 0, output
+    assert "Traceback" not in output, output
+
+
+def test_a_client_that_leaves_before_its_body_is_no_server_error(open_client):
+    app = open_client.app
+    sent = []
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+    scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/v1/extract", "raw_path": b"/v1/extract",
+             "query_string": b"", "root_path": "", "scheme": "http", "server": ("127.0.0.1", 80),
+             "client": ("127.0.0.1", 1234), "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] < 500
 
 
 # ------------------------------------------------------------------ limits
