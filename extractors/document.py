@@ -8,16 +8,18 @@ from dataclasses import dataclass, field
 from .lexicon import Lexicon, Region, alternation
 
 _CN_NUM = "一二三四五六七八九十百零〇"
+# (level, the heading, longest plausible heading): a line is a heading of the first form it has
 HEADING_FORMS = [
-    (1, re.compile(rf"^[ \t\u3000]*(第[{_CN_NUM}]+部分[^\n]*)$", re.M), 60),
-    (2, re.compile(rf"^[ \t\u3000]*([{_CN_NUM}]+[、.．][^\n]*)$", re.M), 40),
-    (3, re.compile(rf"^[ \t\u3000]*([（(][{_CN_NUM}]+[）)][^\n]*)$", re.M), 40),
-    (4, re.compile(r"^[ \t\u3000]*(\d{1,2}[、.．](?!\d)[^\n\d]*)$", re.M), 30),
+    (1, rf"第[{_CN_NUM}]+部分[^\n]*", 60),
+    (2, rf"[{_CN_NUM}]+[、.．][^\n]*", 40),
+    (3, rf"[（(][{_CN_NUM}]+[）)][^\n]*", 40),
+    (4, r"\d{1,2}[、.．](?!\d)[^\n\d]*", 30),
     # table captions: 表一 收入支出决算总表, 附表3 …
-    (3, re.compile(rf"^[ \t\u3000]*((?:附表|表)[{_CN_NUM}\d]+[ \t\u3000:：、.]*[^\n|]*)$", re.M), 50),
+    (3, rf"(?:附表|表)[{_CN_NUM}\d]+[ \t\u3000:：、.]*[^\n|]*", 50),
 ]
-# a line that could be a heading of any form (each form is checked on it after)
-_ANY_HEADING = re.compile(rf"^[ \t\u3000]*(?:第[{_CN_NUM}]+部分|[{_CN_NUM}]+[、.．]|[（(][{_CN_NUM}]+[）)]|\d{{1,2}}[、.．](?!\d)|附?表[{_CN_NUM}\d])[^\n]*$", re.M)
+# all forms in one pattern, in order: the named group f<i> holds the heading of form i
+_HEADING = re.compile(r"^[ \t\u3000]*(?:" + "|".join(f"(?P<f{i}>{form})" for i, (_, form, _) in enumerate(HEADING_FORMS))
+                      + ")$", re.M)
 YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?\s*(?:[^\s，。,]{0,20}?)(?:决算|预算|绩效)")
 _CLAUSE_MARK = re.compile(r"[，,:：]")
 YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=\s*年)")
@@ -72,14 +74,11 @@ class DocumentReader:
 
     def sections(self, text: str) -> list[Section]:
         found: dict[int, Section] = {}
-        for m in _ANY_HEADING.finditer(text):
-            for level, pattern, max_len in HEADING_FORMS:     # one pass finds the lines; the forms sort them
-                h = pattern.match(text, m.start(), m.end())
-                if h is not None:
-                    heading = h.group(1).strip()
-                    if len(heading) <= max_len and h.start(1) not in found:
-                        found[h.start(1)] = Section(heading, level, h.start(1), len(text))
-                    break
+        for m in _HEADING.finditer(text):
+            level, _, max_len = HEADING_FORMS[int(m.lastgroup[1:])]
+            heading, start = m.group(m.lastgroup).strip(), m.start(m.lastgroup)
+            if len(heading) <= max_len and start not in found:
+                found[start] = Section(heading, level, start, len(text))
         for m in self.heading_words.finditer(text):
             heading = m.group(1).strip()
             if m.start(1) not in found and not _CLAUSE_MARK.search(heading, 0, len(heading) - 1):
