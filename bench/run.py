@@ -3,7 +3,8 @@ bench/results.json and exits non-zero when a target is missed. `--smoke` runs ea
 to prove the benchmark still works (CI), and never fails on a target.
 
 Targets (issue 8): text extraction of the sample ≤ 1/3 of jieba.lcut and faster than jionlp's
-extract_money; time per character flat at 10× and 100× length; a 20-page PDF ≥ 3× faster than
+extract_money; time per character flat at 10× and 100× length, and on long runs of numerals and
+sentences without a stop; a 20-page PDF ≥ 3× faster than
 three pdfplumber table passes; the service with 2 workers and 16 clients: no errors, p99 < 100 ms,
 throughput ≥ 0.8 × (2 × in-process), RSS < 250 MiB per process; first answer < 3 s after start.
 """
@@ -57,6 +58,13 @@ def text_figures(smoke: bool) -> dict:
         big = "\n".join([sample] * factor)
         t = median_time(lambda: extract(big), 1 if factor == 100 or smoke else 3)
         out[f"per_char_{factor}x"] = t / factor / one
+    out["shapes"] = shapes = {}
+    from tests.test_hostile import QUADRATIC_SHAPES
+    for name, unit in QUADRATIC_SHAPES.items():      # runs and sentences that a naive scan re-reads
+        small, large = (unit * 20_000)[:20_000], (unit * 200_000)[:200_000]
+        a = median_time(lambda: extract(small), 1 if smoke else 3)
+        b = median_time(lambda: extract(large), 1)
+        shapes[name] = {"ms_20k": a * 1000, "ms_200k": b * 1000, "per_char_10x": b / 10 / a}
     per_doc = {}
     for p in sorted((ROOT / "corpus").glob("*.txt")):
         text = p.read_text(encoding="utf-8")
@@ -81,6 +89,9 @@ def main() -> int:
     if "ratio_vs_jionlp" in t:
         print(f"  jionlp extract_money {t['jionlp_extract_money_ms']:.2f} ms, ratio {t['ratio_vs_jionlp']:.2f} (target < 1)")
     print(f"  per-character time at 10×: {t['per_char_10x']:.2f}, at 100×: {t['per_char_100x']:.2f} (target ≤ 1.3)")
+    for name, shape in t["shapes"].items():
+        print(f"  {name}: 20,000 chars {shape['ms_20k']:.1f} ms, 200,000 chars {shape['ms_200k']:.1f} ms, "
+              f"per character {shape['per_char_10x']:.2f} (target ≤ 1.3)")
     print("== pdf")
     import pdf
     results["pdf"] = p = pdf.measure(repeat=1 if args.smoke else 3)
@@ -102,6 +113,7 @@ def main() -> int:
         "text ≤ 1/3 of jieba.lcut": t["ratio_vs_jieba"] <= 1 / 3,
         "text faster than jionlp extract_money": t.get("ratio_vs_jionlp", 0) < 1,
         "linear at 10× and 100×": t["per_char_10x"] <= 1.3 and t["per_char_100x"] <= 1.3,
+        "linear on long runs and sentences": all(v["per_char_10x"] <= 1.3 for v in t["shapes"].values()),
         "pdf ≥ 3× the peer": p["speedup"] >= 3,
         "service: no errors": s["errors"] == 0,
         "service: p99 < 100 ms": s["p99_ms"] < 100,

@@ -31,6 +31,7 @@ class Errors:
     E014 = ErrorCode("E014", 429, "Too many requests")
     E015 = ErrorCode("E015", 409, "The Idempotency-Key was used for a different request")
     E016 = ErrorCode("E016", 413, "Too many documents in one batch")
+    E017 = ErrorCode("E017", 422, "The extractor failed on this document (a defect of ours, logged)")
 
     @classmethod
     def all(cls) -> list[ErrorCode]:

@@ -20,6 +20,7 @@ from .table_reader import TableReader
 _SENTENCE_END = re.compile(r"[。!?;；\n]")
 _CLAUSE_END = re.compile(r"[,，;；。\n]|$")     # what may follow a bare 17.36% share
 _AFTER_VERB = re.compile(r"(?:了|为|到|至|\s)*")          # 增加了 / 减少为 … before the amount
+MAX_SENTENCE = 1000
 _SENTENCE_MARKS = re.compile(r"[。!?\n]")
 _DOT = re.compile(r"\.")                  # a half-width full stop, unless it is a decimal point
 _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
@@ -117,6 +118,9 @@ class Interpreter:
         dots = [m.end() for m in _DOT.finditer(text) if not _decimal_point(text, m.start())]
         self.sentence_ends = sorted(ends + dots) if dots else ends
         self.clause_starts = [m.end() for m in _CLAUSE_START.finditer(text)]
+        years = list(_YEAR_IN.finditer(text))
+        self.years = [(m.start(), int(m.group(1))) for m in years]
+        self.year_ends = [m.end() for m in years]
         terms = self.lex.find_terms(text)
         reader = TableReader(self.lex, self)
         figures, in_tables = [], set()
@@ -176,15 +180,18 @@ class Interpreter:
         return self.text[max(start, pos - 40):pos]
 
     def _sentence_bounds(self, pos: int) -> tuple[int, int]:
+        """The sentence around ``pos``, at most MAX_SENTENCE characters either side: a longer run
+        without a full stop or line break is not prose (a flattened table, a bad scan), and
+        unbounded it would make every rule that reads a sentence quadratic in the text's length."""
         k = bisect_right(self.sentence_ends, pos)
         start = self.sentence_ends[k - 1] if k else 0
         end = self.sentence_ends[k] if k < len(self.sentence_ends) else len(self.text)
-        return start, end
+        return max(start, pos - MAX_SENTENCE), min(end, pos + MAX_SENTENCE)
 
     def _year_phase(self, left: str, filler: str, pos: int) -> tuple[int | None, str]:
         sent_start, _ = self._sentence_bounds(pos)
-        years = _YEAR_IN.findall(self.text[sent_start:pos])
-        year = int(years[-1]) if years else self.info.fiscal_year
+        k = bisect_right(self.year_ends, pos) - 1       # the last year stated in the sentence before pos
+        year = self.years[k][1] if k >= 0 and self.years[k][0] >= sent_start else self.info.fiscal_year
         phase = self.info.phase
         words = left + filler
         if "预算" in filler and "决算" not in filler:

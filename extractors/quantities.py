@@ -14,9 +14,11 @@ from decimal import Decimal
 from .lexicon import Lexicon, alternation, get_lexicon
 from .numerals import CN_CHARS, DAXIE, arabic, chinese, to_str
 
-# possessive: a unit never starts with a digit, so giving digits back can never make a match
-AR = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d++)(?:\.\d++)?"
-CN = rf"(?:[零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖十拾][{CN_CHARS}]*)"
+# Possessive: a unit never starts with a digit, so giving digits back can never make a match.
+# Bounded: no amount has more than 20 integer digits or 40 numeral characters, and the bound keeps
+# the scan linear in a long run of digits or numerals (each start would otherwise read to its end).
+AR = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,20}+)(?:\.\d++)?"
+CN = rf"(?:[零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖十拾][{CN_CHARS}]{{0,40}})"
 INNER_FORMS = ("余", "多")
 INNER = rf"(?:{'|'.join(INNER_FORMS)})"
 _MISSING = object()
@@ -72,7 +74,7 @@ class QuantityFinder:
         # a qualifier before the number (约, 近, 不超过 …) and the character before it are checked after.
         self.pattern = re.compile(
             rf"(?:百分之(?P<pcn>{CN}|百)"
-            rf"|(?P<x1>\d++)万(?P<x2>\d)(?![\d.%])(?P<xunit>千元|元)?"
+            rf"|(?P<x1>\d{{1,20}}+)万(?P<x2>\d)(?![\d.%])(?P<xunit>千元|元)?"
             rf"|(?P<num>{AR}|{CN}){can_follow}(?:{RANGE_SEP}(?P<num2>{AR}|{CN}))?"
             rf"(?P<in1>{INNER})?(?P<mult>{mult})?(?P<in2>{INNER})?(?P<unit>{alternation(units)}))"
             rf"(?P<suf>{alternation(q['suffix'])})?"

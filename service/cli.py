@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the HTTP service")
     p.add_argument("--host", default=settings.host)
     p.add_argument("--port", type=int, default=settings.port)
-    p.add_argument("--workers", type=int, default=settings.workers)
+    p.add_argument("--workers", type=int, default=settings.workers,
+                   help="worker processes; more than one are forked after the lexicons load")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("keys", help="manage API keys (stored hashed)")
     keys = p.add_subparsers(dest="action", required=True)

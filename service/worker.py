@@ -9,6 +9,7 @@ bytes), which is cheap to hand back."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -19,6 +20,9 @@ from pebble.common import ProcessExpired
 from extractors import ExtractionError, extract
 from extractors.decode import sniff
 from extractors.errors import Errors
+
+
+log = logging.getLogger("fiscal_extract")
 
 
 def _warm() -> None:
@@ -34,6 +38,9 @@ def _run(source, filename, source_url, tokens, include_text, delay=0.0) -> tuple
         result = extract(source, filename, source_url, tokens).to_dict(include_text=include_text)
     except ExtractionError as e:
         return False, orjson.dumps(e.to_problem()), None
+    except Exception as e:       # a defect of ours: logged in full, answered with a code, not a bare 500
+        log.exception("extraction failed on a %s document", type(source).__name__)
+        return False, orjson.dumps(ExtractionError(Errors.E017, f"{type(e).__name__}: {e}").to_problem()), None
     summary = {"sha256": result["document"]["sha256"], "doc_type": result["document"]["doc_type"],
                "findings": [(f["rule"], f["severity"]) for f in result["findings"]]}
     return True, orjson.dumps(result), summary

@@ -125,3 +125,24 @@ def test_too_many_cells_is_a_coded_error():
     with pytest.raises(ExtractionError) as e:
         builder.table([["1"] * 1000 for _ in range(MAX_CELLS // 1000 + 1)])
     assert e.value.code == "E004"
+
+
+# Text shaped to make a scan quadratic: a run of numerals or digits read again from every start,
+# one "sentence" without a stop re-read for each figure or comparison in it. At 200,000
+# characters a quadratic pass takes minutes (the numeral run took 15 s at 20,000); bounded ones
+# take well under a second, so the time limit here catches a regression without timing anything.
+QUADRATIC_SHAPES = {
+    "numerals": "一二三四五六七八九十百千万亿",
+    "digits": "1234567890",
+    "changes without a stop": "与2020年相比增加12万元增长5%",
+    "facts without a stop": "基本支出项目支出本年收入合计",
+    "line items without a stop": "一般公共服务（类）人大事务（款）行政运行（项）12万元；",
+    "one table row": "| 1.00 ",
+}
+
+
+@pytest.mark.parametrize("shape", QUADRATIC_SHAPES)
+def test_long_runs_and_sentences_stay_bounded(shape):
+    text = (QUADRATIC_SHAPES[shape] * 200_000)[:200_000]
+    out = run_bounded(text.encode(), "long.txt", seconds=60)
+    assert out["ok"] and out["chars"] == 200_000

@@ -127,6 +127,17 @@ def test_inline_and_pool_give_the_same_bytes(tmp_path):
     assert answers[0] == answers[1]
 
 
+def test_a_defect_of_the_extractor_gets_a_code_not_a_bare_500(tmp_path, monkeypatch):
+    import extractors.pipeline
+
+    def broken(*args, **kwargs):
+        raise IndexError("a defect")
+    with make_client(tmp_path) as client:
+        monkeypatch.setattr(extractors.pipeline, "_extract_text", broken)     # short text runs in this process
+        r = client.post("/v1/extract", json={"text": SMALL})
+    assert r.status_code == 422 and r.json()["code"] == "E017" and "IndexError" in r.json()["detail"]
+
+
 def test_several_workers_are_forked_ready(tmp_path):
     """serve --workers 2: both processes answer, extract, and stop on SIGTERM."""
     import signal
