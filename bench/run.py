@@ -40,7 +40,7 @@ def text_figures(smoke: bool) -> dict:
     jieba.setLogLevel(logging.WARNING)
     warm_up()
     jieba.initialize()
-    repeat = 3 if smoke else 21
+    repeat = 3 if smoke else 31
     sample = (ROOT / "corpus" / "yanbian-union-2021-final-accounts.txt").read_text(encoding="utf-8")
     ours = median_time(lambda: extract(sample), repeat)
     base = median_time(lambda: jieba.lcut(sample), repeat)

@@ -22,7 +22,7 @@ _HEADING = re.compile(r"^[ \t\u3000]*(?:" + "|".join(f"(?P<f{i}>{form})" for i, 
                       + ")$", re.M)
 YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?\s*(?:[^\s，。,]{0,20}?)(?:决算|预算|绩效)")
 _CLAUSE_MARK = re.compile(r"[，,:：]")
-YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?=\s*年)")
+YEAR = re.compile(r"(20\d{2}|19\d{2})(?<!\d{5})(?=\s*年)")      # look-behind after the digits: see _YEAR_IN
 
 
 @dataclass

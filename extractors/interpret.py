@@ -24,7 +24,9 @@ MAX_SENTENCE = 1000
 _SENTENCE_MARKS = re.compile(r"[。!?\n]")
 _DOT = re.compile(r"\.")                  # a half-width full stop, unless it is a decimal point
 _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
-_YEAR_IN = re.compile(r"(?<![与比较同])(20\d{2}|19\d{2})年")   # not the year a change compares with
+# not the year a change compares with; the look-behind follows the digits so that the scan can
+# skip to each 1 or 2 instead of trying every position
+_YEAR_IN = re.compile(r"(20\d{2}|19\d{2})(?<![与比较同]\d{4})年")
 def _decimal_point(text: str, i: int) -> bool:
     return 0 < i < len(text) - 1 and (text[i - 1].isdigit() or text[i + 1].isdigit())
 
@@ -94,9 +96,11 @@ class Interpreter:
 
         def phase(n):
             return rf"(?P<ph{n}>年初预算数?|调整预算数?|预算数?|决算数?)?"
+        # one leading character class, so that the scan skips to each 与/比/较/同 (a pattern whose
+        # alternatives start otherwise is tried at every position); each branch checks that character
         self.compare = re.compile(
-            rf"(?:与{year(1)}?{phase(1)}(?:相比|比较|对比|(?=基本持平|持平))|(?:比|较){year(2)}{phase(2)}"
-            rf"|(?:比|较)(?P<ph3>年初预算|预算)|同比)")
+            rf"[与比较同](?:(?<=与){year(1)}?{phase(1)}(?:相比|比较|对比|(?=基本持平|持平))"
+            rf"|(?<=[比较]){year(2)}{phase(2)}|(?<=[比较])(?P<ph3>年初预算|预算)|(?<=同)比)")
         self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
         self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'])}))")

@@ -27,7 +27,8 @@ def _fold(text: str) -> str:
 
 _QUOTES = "“”\"‘’「」『』\u200b\u200c\u200d\ufeff"
 # Only quotes and white space can be deleted, so the scan looks at nothing else.
-_CANDIDATES = re.compile(rf"[{_QUOTES}]|[ \t\r\n]+")
+# a quote, or a run of white space; one leading character class lets the scan skip to candidates
+_CANDIDATES = re.compile(rf"[{_QUOTES} \t\r\n](?:(?<=[ \t\r\n])[ \t\r\n]*)?")
 _UNIT_START = "万亿元%千"
 
 

@@ -98,16 +98,15 @@ class QuantityFinder:
             template = cache.get(key, _MISSING)
             if template is _MISSING:
                 try:
-                    template = self.parse(m, text)
+                    amount = self.parse(m, text)
                 except ValueError:      # numeral characters that do not form a number
-                    template = None
-                if template is not None:
-                    template = (template, template.start - s)
-                cache[key] = template
-            if template is None:
+                    amount = None
+                cache[key] = None if amount is None else (amount, amount.start - s)
+            elif template is None:
                 continue
-            proto, shift = template
-            amount = proto.at(s + shift, e)
+            else:                       # amounts are never changed once made, so the first can be the template
+                proto, shift = template
+                amount = proto.at(s + shift, e)
             if amount is None or (blocked and not blocked.isdisjoint(range(amount.start, amount.end))):
                 continue
             found.append(amount)
