@@ -59,3 +59,13 @@ def test_working_copy_offsets_map_both_ways(text):
     for offset in range(-1, len(text) + 2):
         expected = next((i for i, o in enumerate(originals) if o >= offset), len(norm.text))
         assert norm.norm_pos(offset) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_quantity_scan_finds_what_the_pattern_finds(text):
+    """The scan that jumps between characters able to start a quantity gives finditer's matches."""
+    from extractors.quantities import get_finder
+    finder = get_finder()
+    expected = [(m.span(), m.groupdict()) for m in finder.pattern.finditer(text)]
+    assert [(m.span(), m.groupdict()) for m in finder._matches(text)] == expected
