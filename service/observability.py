@@ -1,6 +1,7 @@
 """Prometheus metrics, JSON logs, and a request id echoed in X-Request-ID."""
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import time
@@ -38,8 +39,8 @@ def configure_logging(json_logs: bool) -> None:
 
 def observe_result(summary: dict) -> None:
     DOCUMENTS.labels(summary.get("doc_type", "unknown")).inc()
-    for rule, severity in summary.get("findings", []):
-        FINDINGS.labels(rule, severity).inc()
+    for (rule, severity), n in collections.Counter(map(tuple, summary.get("findings", []))).items():
+        FINDINGS.labels(rule, severity).inc(n)
 
 
 def metrics_body() -> tuple[bytes, str]:
