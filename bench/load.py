@@ -141,6 +141,8 @@ def _wait_for_workers(base: str, workers: int, seconds: float = 20) -> float | N
 def measure(workers: int = 2, clients: int = 16, seconds: float = 30) -> dict:
     args = argparse.Namespace(workers=workers, clients=clients, seconds=seconds)
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
+    # the baseline on both sides of the load, so that a drift in the machine's speed weighs on both
+    baseline_before = in_process_rate(texts)
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="fiscal-load-")
     env = {**os.environ, "FISCAL_DATABASE_URL": f"sqlite:///{tmp}/load.db", "FISCAL_LOG_JSON": "false",
@@ -175,7 +177,7 @@ def measure(workers: int = 2, clients: int = 16, seconds: float = 30) -> dict:
         server.terminate()
         server.wait(timeout=30)
     rate = n / elapsed
-    baseline = in_process_rate(texts)
+    baseline = (baseline_before + in_process_rate(texts)) / 2
     return {"tool": tool, "workers": args.workers, "clients": args.clients, "seconds": elapsed,
             "startup_s": first if first is not None else float("inf"), "requests": n,
             "all_workers_ready_s": None if ready_all is None else first + ready_all,
