@@ -3,6 +3,7 @@ starts at start-up, not on the first request."""
 from __future__ import annotations
 
 import gc
+import inspect
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -24,6 +25,10 @@ from .settings import Settings, get_settings
 from .store import get_store
 from .worker import Extractor
 
+# The service keeps its own metrics and logs; FastAPI's OpenTelemetry bridge (newer releases) would
+# look up the global providers on every request to find that none is configured.
+_NO_NATIVE_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+                        if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
 ERRORS_DOC = "\n".join(f"| {e.code} | {e.status} | {e.title} |" for e in Errors.all())
 
 
@@ -48,6 +53,7 @@ async def lifespan(app: FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
+        **_NO_NATIVE_TELEMETRY,
         title="fiscal-extract",
         version=__version__,
         description=("Structured, checked data from Chinese 部门预算/部门决算/绩效评价 disclosures.\n\n"

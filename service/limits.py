@@ -9,6 +9,7 @@ import time
 
 from extractors.errors import Errors, ExtractionError
 
+from .observability import header
 from .problems import problem_response
 
 
@@ -50,8 +51,7 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         limit = self.max_bytes_of()
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
+        length = header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             error = ExtractionError(Errors.E004, f"{int(length)} bytes; the limit is {limit}")
             return await problem_response(error, scope.get("path"))(scope, receive, send)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import os
 import time
-import uuid
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
@@ -47,6 +47,14 @@ def metrics_body() -> tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
+def header(scope, name: bytes) -> bytes | None:
+    """One request header (lower-case name) from the ASGI scope, without building a dict of all."""
+    for key, value in scope.get("headers") or ():
+        if key == name:
+            return value
+    return None
+
+
 class RequestContext:
     """Pure ASGI: a request id (the caller's X-Request-ID or a new one), echoed in the response,
     one JSON log line per request, and the request metrics."""
@@ -57,8 +65,8 @@ class RequestContext:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:100] or uuid.uuid4().hex
+        given = header(scope, b"x-request-id")
+        request_id = given.decode("latin-1")[:100] if given else os.urandom(16).hex()    # as uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         status = {"code": 500}
         started = time.perf_counter()
