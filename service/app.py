@@ -14,7 +14,7 @@ from extractors.errors import Errors
 
 from . import problems
 from .auth import KeyCache
-from .limits import BodyLimit, RateLimiter, RequestTimeout
+from .limits import RateLimiter, RequestLimits
 from .observability import RequestContext, configure_logging
 from .responses import FastJSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -76,8 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.openapi_schema = add_contract_components(schema)
         return app.openapi_schema
     app.openapi = openapi
-    app.add_middleware(RequestTimeout, seconds_of=lambda: app.state.settings.request_timeout_s)
-    app.add_middleware(BodyLimit, max_bytes_of=lambda: app.state.settings.max_upload_bytes)
+    app.add_middleware(RequestLimits, max_bytes_of=lambda: app.state.settings.max_upload_bytes,
+                       seconds_of=lambda: app.state.settings.request_timeout_s)
     app.add_middleware(RequestContext)
     return app
 

@@ -39,13 +39,15 @@ class RateLimiter:
             self.buckets[who] = (tokens - 1, now)
 
 
-class BodyLimit:
-    """Pure ASGI: refuse a body over the limit from its Content-Length, or as soon as the bytes
-    received pass it (a chunked upload), without reading the rest."""
+class RequestLimits:
+    """Pure ASGI, one layer for both limits of a request: a body over ``max_bytes`` is refused from
+    its Content-Length, or as soon as the bytes received pass it (a chunked upload), without
+    reading the rest (413, E004); a request that takes longer than ``seconds`` gets E008 (503)."""
 
-    def __init__(self, app, max_bytes_of) -> None:
+    def __init__(self, app, max_bytes_of, seconds_of) -> None:
         self.app = app
         self.max_bytes_of = max_bytes_of
+        self.seconds_of = seconds_of
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -55,7 +57,7 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > limit:
             error = ExtractionError(Errors.E004, f"{int(length)} bytes; the limit is {limit}")
             return await problem_response(error, scope.get("path"))(scope, receive, send)
-        seen = 0
+        seen, started = 0, False
 
         async def counted():
             nonlocal seen
@@ -65,20 +67,6 @@ class BodyLimit:
                 if seen > limit:
                     raise ExtractionError(Errors.E004, f"more than {limit} bytes")
             return message
-        return await self.app(scope, counted, send)
-
-
-class RequestTimeout:
-    """Pure ASGI: a request that takes longer than the limit gets E008 (503)."""
-
-    def __init__(self, app, seconds_of) -> None:
-        self.app = app
-        self.seconds_of = seconds_of
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started = False
 
         async def tracking_send(message):
             nonlocal started
@@ -86,7 +74,7 @@ class RequestTimeout:
             await send(message)
         try:
             async with asyncio.timeout(self.seconds_of()):        # no extra task per request, unlike wait_for
-                await self.app(scope, receive, tracking_send)
+                await self.app(scope, counted, tracking_send)
         except TimeoutError:
             if not started:
                 error = ExtractionError(Errors.E008, f"the request took longer than {self.seconds_of()} s")
