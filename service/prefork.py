@@ -10,7 +10,8 @@ from gunicorn.app.base import BaseApplication
 
 class PreforkServer(BaseApplication):
     def __init__(self, host: str, port: int, workers: int) -> None:
-        self.bind, self.workers = f"{host}:{port}", workers
+        self.bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"     # an IPv6 address in brackets
+        self.workers = workers
         super().__init__()
 
     def load_config(self) -> None:
