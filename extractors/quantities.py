@@ -69,12 +69,12 @@ class QuantityFinder:
         q = lex.qualifier_forms
         units = [*lex.money_scales, *lex.count_units, "个百分点", "%"]
         mult = alternation(lex.multipliers)
-        # what may follow a number: a quick test that spares most numerals in words (一般, 2021年)
-        # the walk through every unit
+        # what may follow a number: one character-class test, so that a numeral inside a word (一般)
+        # or a year (2021年) fails at once instead of after trying every unit
         follow = {u[0] for u in units} | {m[0] for m in lex.multipliers} | set(RANGE_SEPARATORS) | set(INNER_FORMS)
         can_follow = "(?=[" + re.escape("".join(sorted(follow))) + "])"
-        # The pattern starts at a digit or a numeral, so the regex engine skips all other text;
-        # a qualifier before the number (约, 近, 不超过 …) and the character before it are checked after.
+        # The pattern starts at a digit or a numeral (_matches jumps between those); a qualifier
+        # before the number (约, 近, 不超过 …) and the character before it are checked after.
         self.pattern = re.compile(
             rf"(?:百分之(?P<pcn>{CN}|百)"
             rf"|(?P<x1>\d{{1,20}}+)万(?P<x2>\d)(?![\d.%])(?P<xunit>千元|元)?"
