@@ -73,8 +73,9 @@ class Extractor:
             return False
         if isinstance(source, str):
             return len(source) <= self.inline_max_chars
-        # bytes: at most 4 per character (GB18030), and only what is decoded as plain text
-        return len(source) <= 4 * self.inline_max_chars and sniff(source, None) == "text"
+        # bytes: every character takes one byte at least, so this many bytes are at most this many
+        # characters; and only what is decoded as plain text
+        return len(source) <= self.inline_max_chars and sniff(source, None) == "text"
 
     async def start(self) -> None:
         """Start the pool's processes now (with a tiny document), not on the first long document."""

@@ -104,6 +104,7 @@ def test_keys_cli_and_serve_refuses_a_public_interface_without_keys(tmp_path):
 @pytest.mark.parametrize("source,inline", [
     (SMALL, True), (SMALL * 400, False),                      # 40,000 characters: the pool
     (SMALL.encode("gb18030"), True), (b"%PDF-1.7 not really", False),
+    (b"2021" * 6_000, False),                                 # 24,000 one-byte characters: the pool
 ])
 def test_short_plain_text_is_extracted_in_the_server_process(source, inline):
     from service.worker import Extractor
