@@ -53,6 +53,7 @@ async def read_document(request: Request) -> dict:
 
 
 Document = Annotated[dict, Depends(read_document)]
+IncludeText = Annotated[bool, Query(description="carry document.text in the result")]
 
 
 async def run_extraction(request: Request, document: dict, tokens: bool = False,
@@ -111,7 +112,7 @@ async def extract_document(
     document: Document,
     background: BackgroundTasks,
     tokens: Annotated[bool, Query(description="add the jieba/spaCy tokens of the text")] = False,
-    include_text: Annotated[bool, Query(description="carry document.text in the result")] = True,
+    include_text: IncludeText = True,
 ) -> Response:
     ld = "application/ld+json" in request.headers.get("accept", "")
     payload = await run_extraction(request, document, tokens, background, include_text=include_text or ld)

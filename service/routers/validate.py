@@ -1,15 +1,13 @@
 """POST /v1/validate: the findings and the disclosure checklist only, for audit systems."""
 from __future__ import annotations
 
-from typing import Annotated
-
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..auth import ExtractCaller
 from ..schemas import PROBLEM_RESPONSES, VALIDATE_RESPONSE
-from .extract import BODY_DOC, Document, respond, run_extraction
+from .extract import BODY_DOC, Document, IncludeText, respond, run_extraction
 
 router = APIRouter(prefix="/v1", tags=["validation"])
 
@@ -20,7 +18,7 @@ async def validate_document(
     request: Request,
     caller: ExtractCaller,
     document: Document,
-    include_text: Annotated[bool, Query(description="carry document.text in the result")] = False,
+    include_text: IncludeText = False,
 ) -> Response:
     result = orjson.loads(await run_extraction(request, document))
     body = {k: result[k] for k in ("schema_version", "document", "findings", "disclosure_checklist")}
