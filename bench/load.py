@@ -2,6 +2,7 @@
 text documents for a bounded time. Prints throughput, p50/p95/p99 latency, errors, the RSS of
 the server's processes, and throughput against N × in-process documents per second: N in-process
 extraction loops run at once on the same cores (and, for reference, against N × one loop alone).
+The load runs in rounds of about 5 s, each paired with a baseline round (see ``measure``).
 
     python bench/load.py [--workers 2] [--clients 16] [--seconds 30]
 """
@@ -110,11 +111,10 @@ end
 
 def load_wrk(base: str, texts: list[str], clients: int, seconds: float):
     """wrk (C, little CPU of its own) when it is installed: the Python client would take a core."""
-    import json
     bodies = ",".join("[==[" + json.dumps({"text": t}, ensure_ascii=False) + "]==]" for t in texts)
     script = Path(tempfile.mkdtemp()) / "post.lua"
     script.write_text(WRK_SCRIPT % bodies, encoding="utf-8")
-    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "-s", str(script), base],
+    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{max(1, round(seconds))}s", "-s", str(script), base],
                          capture_output=True, text=True, timeout=seconds + 60).stdout
     line = next(l for l in out.splitlines() if l.startswith("WRK "))
     n, errors, micros, p50, p95, p99 = line.split()[1:]
@@ -155,55 +155,81 @@ def _wait_for_workers(base: str, workers: int, seconds: float = 20) -> float | N
     return None
 
 
+ROUND_SECONDS = 5.0
+
+
 def measure(workers: int = 2, clients: int = 16, seconds: float = 30) -> dict:
-    args = argparse.Namespace(workers=workers, clients=clients, seconds=seconds)
+    """The load test in rounds, each paired with the in-process baseline run just before or after it
+    (alternately, so that a drift of the machine's speed weighs on both sides alike): this machine's
+    cores change speed by a third over a minute, and a baseline taken once, before or after 30 s of
+    load, measured the drift more than the service. The verdict is the median of the rounds' ratios."""
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))]
     single_before = in_process_rate(texts)
+    rounds = max(1, round(seconds / ROUND_SECONDS))
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="fiscal-load-")
     env = {**os.environ, "FISCAL_DATABASE_URL": f"sqlite:///{tmp}/load.db", "FISCAL_LOG_JSON": "false",
            "FISCAL_RATE_LIMIT_PER_MINUTE": "1000000"}
     started = time.perf_counter()
     server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers",
-                               str(args.workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    runs, baselines = [], []
     try:
-        first = None
-        for _ in range(300):
-            try:
-                r = httpx.post(base + "/v1/extract", json={"text": texts[0]}, timeout=5)
-                if r.status_code == 200:
-                    first = time.perf_counter() - started
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        ready_all = _wait_for_workers(base, args.workers)
-        if shutil.which("wrk"):
-            tool = "wrk"
-            n, n_errors, elapsed, p50, p95, p99 = load_wrk(base, texts, args.clients, args.seconds)
-            errors = [f"{n_errors} errors"] if n_errors else []
-        else:
-            tool = "python client (install wrk for a client that leaves the cores to the server)"
-            latencies, errors, elapsed = asyncio.run(load(base, texts, args.clients, args.seconds))
-            q = statistics.quantiles(sorted(latencies), n=100)
-            n, p50, p95, p99 = len(latencies), q[49] * 1000, q[94] * 1000, q[98] * 1000
+        first = _first_answer(base, texts[0], started)
+        ready_all = _wait_for_workers(base, workers)
+        tool = "wrk" if shutil.which("wrk") else \
+            "python client (install wrk for a client that leaves the cores to the server)"
+        for i in range(rounds):
+            if i % 2 == 0:
+                baselines.append(in_process_parallel(texts, workers, seconds / rounds))
+            runs.append(_load_round(base, texts, clients, seconds / rounds, tool == "wrk"))
+            if i % 2 == 1:
+                baselines.append(in_process_parallel(texts, workers, seconds / rounds))
         rss, per = rss_mib(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    rate = n / elapsed
-    parallel = in_process_parallel(texts, args.workers)
     single_after = in_process_rate(texts)
-    return {"tool": tool, "workers": args.workers, "clients": args.clients, "seconds": elapsed,
+    n = sum(r["requests"] for r in runs)
+    elapsed = sum(r["seconds"] for r in runs)
+    ratios = [r["requests"] / r["seconds"] / b for r, b in zip(runs, baselines)]
+    parallel = statistics.mean(baselines)
+    return {"tool": tool, "workers": workers, "clients": clients, "seconds": elapsed, "rounds": rounds,
             "startup_s": first if first is not None else float("inf"), "requests": n,
-            "all_workers_ready_s": None if ready_all is None else first + ready_all,
-            "errors": len(errors) if tool != "wrk" else (int(errors[0].split()[0]) if errors else 0),
-            "throughput": rate, "p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "in_process": parallel / args.workers,
-            "in_process_parallel": parallel, "in_process_single": (single_before, single_after),
-            "ratio_vs_single": rate / (args.workers * max(single_before, single_after)),
-            "ratio": rate / parallel, "rss_total_mib": rss, "rss_max_mib": max(per.values()),
-            "processes": len(per)}
+            "all_workers_ready_s": None if ready_all is None or first is None else first + ready_all,
+            "errors": sum(r["errors"] for r in runs), "throughput": n / elapsed,
+            "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+            "p95_ms": max(r["p95_ms"] for r in runs), "p99_ms": max(r["p99_ms"] for r in runs),
+            "in_process": parallel / workers, "in_process_parallel": parallel,
+            "in_process_parallel_rounds": baselines, "in_process_single": (single_before, single_after),
+            "ratio_vs_single": n / elapsed / (workers * max(single_before, single_after)),
+            "ratio_rounds": ratios, "ratio": statistics.median(ratios),
+            "rss_total_mib": rss, "rss_max_mib": max(per.values()), "processes": len(per)}
+
+
+def _first_answer(base: str, text: str, started: float) -> float | None:
+    """Seconds from starting the server to its first extraction answer."""
+    for _ in range(300):
+        try:
+            r = httpx.post(base + "/v1/extract", json={"text": text}, timeout=5)
+            if r.status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    return None
+
+
+def _load_round(base: str, texts: list[str], clients: int, seconds: float, use_wrk: bool) -> dict:
+    """One round of load: requests, errors, seconds and latency percentiles (ms)."""
+    if use_wrk:
+        n, errors, elapsed, p50, p95, p99 = load_wrk(base, texts, clients, seconds)
+        return {"requests": n, "errors": errors, "seconds": elapsed, "p50_ms": p50, "p95_ms": p95, "p99_ms": p99}
+    latencies, errors, elapsed = asyncio.run(load(base, texts, clients, seconds))
+    q = statistics.quantiles(sorted(latencies), n=100)
+    return {"requests": len(latencies), "errors": len(errors), "seconds": elapsed,
+            "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
 
 
 if __name__ == "__main__":
