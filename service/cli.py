@@ -59,7 +59,9 @@ def cmd_serve(args) -> int:
         from .prefork import serve_prefork
         serve_prefork(args.host, args.port, args.workers)
         return 0
-    uvicorn.run("service.app:app_factory", factory=True, host=args.host, port=args.port, log_level="warning")
+    from .http_protocol import HTTP_PROTOCOL
+    uvicorn.run("service.app:app_factory", factory=True, host=args.host, port=args.port, log_level="warning",
+                http=HTTP_PROTOCOL)
     return 0
 
 

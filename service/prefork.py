@@ -6,6 +6,13 @@ from __future__ import annotations
 import gc
 
 from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker
+
+from .http_protocol import HTTP_PROTOCOL
+
+
+class Worker(UvicornWorker):
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "http": HTTP_PROTOCOL}
 
 
 class PreforkServer(BaseApplication):
@@ -16,7 +23,7 @@ class PreforkServer(BaseApplication):
 
     def load_config(self) -> None:
         for name, value in {"bind": self.bind, "workers": self.workers, "preload_app": True,
-                            "worker_class": "uvicorn_worker.UvicornWorker", "loglevel": "warning",
+                            "worker_class": f"{__name__}.Worker", "loglevel": "warning",
                             "accesslog": None, "graceful_timeout": 30,
                             # a worker busy with short documents still answers its heartbeat; the
                             # extraction time limit is the pool's, not this
