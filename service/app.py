@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from extractors import __version__
 from extractors.errors import Errors
 
 from . import problems
-from .auth import KeyCache
+from .auth import BEARER, KeyCache, security_requirements
 from .limits import RateLimiter, RequestLimits
 from .observability import RequestContext, configure_logging
 from .responses import FastJSONResponse
@@ -29,6 +30,9 @@ from .worker import Extractor
 # look up the global providers on every request to find that none is configured.
 _NO_NATIVE_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}
                         if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
+# extraction first: routes are matched in this order, and it is the route that takes the load
+ROUTERS = (extract.router, validate.router, health.router, batches.router, crawls.router, documents.router,
+           ontology.router, web.router)
 ERRORS_DOC = "\n".join(f"| {e.code} | {e.status} | {e.title} |" for e in Errors.all())
 
 
@@ -65,21 +69,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
-    for router in (health.router, extract.router, validate.router, batches.router, crawls.router, documents.router,
-                   ontology.router, web.router):
+    for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
 
     def openapi():
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            app.openapi_schema = add_contract_components(schema)
+            app.openapi_schema = add_security(add_contract_components(schema),
+                                              [route for router in ROUTERS for route in router.routes])
         return app.openapi_schema
     app.openapi = openapi
     app.add_middleware(RequestLimits, max_bytes_of=lambda: app.state.settings.max_upload_bytes,
                        seconds_of=lambda: app.state.settings.request_timeout_s)
     app.add_middleware(RequestContext)
     return app
+
+
+def add_security(openapi: dict, routes) -> dict:
+    """The bearer scheme on each operation that needs a key, with the scope it needs."""
+    openapi.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = BEARER
+    for route in routes:
+        scopes = security_requirements(route.dependant) if isinstance(route, APIRoute) else []
+        for method in getattr(route, "methods", None) or ():
+            operation = openapi["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is not None and scopes:
+                operation["security"] = [{"bearer": []}]
+                operation["description"] = (operation.get("description", "") +
+                                            f"\n\nNeeds a key with the scope: {', '.join(sorted(set(scopes)))}"
+                                            " (once any key exists).").strip()
+    return openapi
 
 
 def app_factory() -> FastAPI:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 
@@ -132,14 +132,33 @@ async def authenticate(request: Request, authorization: str | None) -> Caller:
 
 
 def require(scope: str):
-    async def dependency(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
-        caller = await authenticate(request, authorization)
+    # The Authorization header is read here, not declared as a FastAPI header parameter (which
+    # FastAPI validates on every request); the OpenAPI document declares it as the bearer security
+    # scheme of each operation that depends on this (see ``security_requirements``).
+    async def dependency(request: Request) -> Caller:
+        caller = await authenticate(request, request.headers.get("authorization"))
         if scope not in caller.scopes:
             raise ExtractionError(Errors.E013, f"this needs the '{scope}' scope")
         request.app.state.rate_limiter.take(caller.key_id or caller.address)
         request.state.key_id = caller.key_id
         return caller
+    dependency.auth_scope = scope            # type: ignore[attr-defined]
     return dependency
+
+
+BEARER = {"type": "http", "scheme": "bearer",
+          "description": "an API key made by `fiscal-extract keys create`; needed once any key exists"}
+
+
+def security_requirements(dependant) -> list[str]:
+    """The key scopes an operation requires (its dependencies made by ``require``)."""
+    found = []
+    for sub in dependant.dependencies:
+        scope = getattr(sub.call, "auth_scope", None)
+        if scope is not None:
+            found.append(scope)
+        found += security_requirements(sub)
+    return found
 
 
 ExtractCaller = Annotated[Caller, Depends(require("extract"))]

@@ -89,6 +89,21 @@ def test_healthz_and_openapi(client):
     assert client.get("/docs").status_code == 200
 
 
+@pytest.mark.parametrize("method,path,scope", [
+    ("post", "/v1/extract", "extract"), ("post", "/v1/validate", "extract"), ("post", "/v1/crawls", "admin"),
+    ("get", "/v1/documents/{sha256}", "extract"), ("get", "/healthz", None), ("get", "/v1/ontology", None),
+])
+def test_openapi_declares_the_bearer_key_where_one_is_needed(client, method, path, scope):
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    operation = spec["paths"][path][method]
+    assert "authorization" not in [p["name"].lower() for p in operation.get("parameters", [])]
+    if scope is None:
+        assert "security" not in operation
+    else:
+        assert operation["security"] == [{"bearer": []}] and f"scope: {scope}" in operation["description"]
+
+
 @pytest.mark.parametrize("text", ["<script>alert(1)</script>2021年收入合计1万元", "\u202e\u0000\ud7ff收入", "𠀀" * 100,
                                   "１２３４５６７８９０" * 50, "年" * 5000])
 def test_odd_input_never_500(client, text):

@@ -5,7 +5,7 @@ import time
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import Response
 
 from extractors import Errors, ExtractionError, __version__
@@ -52,7 +52,6 @@ async def read_document(request: Request) -> dict:
     raise ExtractionError(Errors.E003, f"content type {ctype or 'none'}; send application/json or multipart/form-data")
 
 
-Document = Annotated[dict, Depends(read_document)]
 IncludeText = Annotated[bool, Query(description="carry document.text in the result")]
 
 
@@ -109,11 +108,11 @@ def respond(request: Request, body: dict | bytes, include_text: bool = True) -> 
 async def extract_document(
     request: Request,
     caller: ExtractCaller,
-    document: Document,
     background: BackgroundTasks,
     tokens: Annotated[bool, Query(description="add the jieba/spaCy tokens of the text")] = False,
     include_text: IncludeText = True,
 ) -> Response:
+    document = await read_document(request)        # documented by BODY_DOC; read once the caller is known
     ld = "application/ld+json" in request.headers.get("accept", "")
     payload = await run_extraction(request, document, tokens, background, include_text=include_text or ld)
     return respond(request, payload, include_text)

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from ..auth import ExtractCaller
 from ..schemas import PROBLEM_RESPONSES, VALIDATE_RESPONSE
-from .extract import BODY_DOC, Document, IncludeText, respond, run_extraction
+from .extract import BODY_DOC, IncludeText, read_document, respond, run_extraction
 
 router = APIRouter(prefix="/v1", tags=["validation"])
 
@@ -17,9 +17,9 @@ router = APIRouter(prefix="/v1", tags=["validation"])
 async def validate_document(
     request: Request,
     caller: ExtractCaller,
-    document: Document,
     include_text: IncludeText = False,
 ) -> Response:
+    document = await read_document(request)
     result = orjson.loads(await run_extraction(request, document))
     body = {k: result[k] for k in ("schema_version", "document", "findings", "disclosure_checklist")}
     return respond(request, body, include_text)
