@@ -1,12 +1,11 @@
 """Prometheus metrics, JSON logs, and a request id echoed in X-Request-ID."""
 from __future__ import annotations
 
-import collections
-import json
 import logging
 import os
 import time
 
+import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry()
@@ -26,7 +25,16 @@ class JsonFormatter(logging.Formatter):
         out = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
                "logger": record.name, "message": record.getMessage()}
         out.update(getattr(record, "fields", {}))
-        return json.dumps(out, ensure_ascii=False)
+        return orjson.dumps(out, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _no_caller(stack_info: bool = False, stacklevel: int = 1):
+    return "(unknown file)", 0, "(unknown function)", None
+
+
+# The service's records do not say which source line made them (no format here shows it): finding
+# it walks up the deep ASGI stack, on every request's log line.
+log.findCaller = _no_caller         # type: ignore[method-assign]
 
 
 def configure_logging(json_logs: bool) -> None:
@@ -37,10 +45,23 @@ def configure_logging(json_logs: bool) -> None:
     log.propagate = False
 
 
+def labelled(metric, *labels: str):
+    """``metric.labels(*labels)``, looked up once per distinct labels (prometheus_client builds the
+    key and takes a lock on every call)."""
+    children = _CHILDREN.setdefault(metric, {})
+    child = children.get(labels)
+    if child is None:
+        child = children[labels] = metric.labels(*labels)
+    return child
+
+
+_CHILDREN: dict[object, dict[tuple, object]] = {}
+
+
 def observe_result(summary: dict) -> None:
-    DOCUMENTS.labels(summary.get("doc_type", "unknown")).inc()
-    for (rule, severity), n in collections.Counter(map(tuple, summary.get("findings", []))).items():
-        FINDINGS.labels(rule, severity).inc(n)
+    labelled(DOCUMENTS, summary.get("doc_type", "unknown")).inc()
+    for rule, severity in summary.get("findings", ()):
+        labelled(FINDINGS, rule, severity).inc()
 
 
 def metrics_body() -> tuple[bytes, str]:
@@ -82,8 +103,8 @@ class RequestContext:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            REQUESTS.labels(scope["method"], path, str(status["code"])).inc()
-            LATENCY.labels(path).observe(elapsed)
+            labelled(REQUESTS, scope["method"], path, str(status["code"])).inc()
+            labelled(LATENCY, path).observe(elapsed)
             log.info("request", extra={"fields": {
                 "request_id": request_id, "method": scope["method"], "path": scope["path"],
                 "status": status["code"], "ms": round(elapsed * 1000, 2),

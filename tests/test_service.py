@@ -139,6 +139,69 @@ def test_a_defect_of_the_extractor_gets_a_code_not_a_bare_500(tmp_path, monkeypa
     assert r.status_code == 422 and r.json()["code"] == "E017" and "IndexError" in r.json()["detail"]
 
 
+@pytest.fixture
+def inline_extractor(monkeypatch):
+    """An Extractor whose inline extractions are recorded turn by turn of the event loop."""
+    from service import worker
+    turns, real_run = [], worker._run
+    running = worker.Extractor._run_waiting
+
+    def run_waiting(self):
+        turns.append([])
+        running(self)
+
+    def recorded(source, *args):
+        turns[-1].append(source)
+        return real_run(source, *args)
+    monkeypatch.setattr(worker.Extractor, "_run_waiting", run_waiting)
+    monkeypatch.setattr(worker, "_run", recorded)
+    extractor = worker.Extractor(1, 30, inline_max_chars=len(SMALL) * 2)
+    yield extractor, turns
+    extractor.close()
+
+
+def test_requests_ready_together_are_extracted_in_one_turn_each_with_its_own_answer(inline_extractor):
+    extractor, turns = inline_extractor
+    texts = [SMALL.replace("2021", str(year)) for year in (2019, 2020)]
+
+    async def together():
+        return await asyncio.gather(*(extractor.run_with_summary(t, include_text=True) for t in texts))
+    answers = asyncio.run(together())
+    assert turns == [texts]
+    assert [json.loads(payload)["document"]["text"] for payload, _ in answers] == texts
+    assert len({summary["sha256"] for _, summary in answers}) == 2
+
+
+@pytest.mark.parametrize("lengths,expected_turns", [
+    ((1, 1, 1), [[0, 1, 2]]),            # lengths in thirds of the limit: all three fill one turn
+    ((3, 3, 3), [[0], [1], [2]]),        # the limit each: one per turn, the loop runs in between
+    ((1, 3, 1), [[0], [1], [2]]),        # the second does not fit after the first
+    ((2, 1, 2), [[0, 1], [2]]),
+])
+def test_one_turn_holds_the_event_loop_no_longer_than_one_long_document(inline_extractor, lengths, expected_turns):
+    extractor, turns = inline_extractor
+    limit = extractor.inline_max_chars
+    texts = [(SMALL * 2)[: limit * n // 3 - 1] + str(i) for i, n in enumerate(lengths)]
+
+    async def together():
+        return await asyncio.gather(*(extractor.run_with_summary(t) for t in texts))
+    asyncio.run(together())
+    assert turns == [[texts[i] for i in turn] for turn in expected_turns]
+
+
+def test_a_request_given_up_before_its_turn_is_not_extracted(inline_extractor):
+    extractor, turns = inline_extractor
+
+    async def one_given_up():
+        kept = asyncio.ensure_future(extractor.run_with_summary(SMALL))
+        dropped = asyncio.ensure_future(extractor.run_with_summary(SMALL + "。"))
+        await asyncio.sleep(0)          # both wait for their turn
+        dropped.cancel()
+        return await kept
+    payload, _ = asyncio.run(one_given_up())
+    assert json.loads(payload)["facts"] and turns == [[SMALL]]
+
+
 def test_several_workers_are_forked_ready(tmp_path):
     """serve --workers 2: both processes answer, extract, and stop on SIGTERM."""
     import signal
@@ -389,6 +452,15 @@ def test_health_readiness_metrics_and_request_id(open_client):
     for name in ("fiscal_requests_total", "fiscal_request_seconds_bucket", "fiscal_extraction_seconds_count",
                  "fiscal_documents_total", "fiscal_findings_total"):
         assert name in metrics
+
+    def healthz_count() -> float:
+        line = next(line for line in open_client.get("/metrics").text.splitlines()
+                    if line.startswith('fiscal_requests_total{method="GET",route="/healthz",status="200"}'))
+        return float(line.split()[-1])
+    before = healthz_count()
+    for _ in range(3):
+        open_client.get("/healthz")
+    assert healthz_count() == before + 3
     logging.getLogger("fiscal_extract").removeHandler(handler)
     logged = [json.loads(line) for line in lines]
     assert any(e.get("request_id") == "req-123" and e["status"] == 200 and e["path"] == "/v1/extract" for e in logged)
