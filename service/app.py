@@ -14,7 +14,7 @@ from extractors import __version__
 from extractors.errors import Errors
 
 from . import problems
-from .auth import BEARER, KeyCache, security_requirements
+from .auth import BEARER, KEY_SCOPE, KeyCache, security_requirements
 from .limits import RateLimiter, RequestLimits
 from .observability import RequestContext, configure_logging
 from .responses import FastJSONResponse
@@ -93,7 +93,10 @@ def add_security(openapi: dict, routes) -> dict:
         scopes = security_requirements(route.dependant) if isinstance(route, APIRoute) else []
         for method in getattr(route, "methods", None) or ():
             operation = openapi["paths"].get(route.path_format, {}).get(method.lower())
-            if operation is not None and scopes:
+            if operation is None:
+                continue
+            scopes = scopes + ([operation.pop(KEY_SCOPE)] if KEY_SCOPE in operation else [])
+            if scopes:
                 operation["security"] = [{"bearer": []}]
                 operation["description"] = (operation.get("description", "") +
                                             f"\n\nNeeds a key with the scope: {', '.join(sorted(set(scopes)))}"

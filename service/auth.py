@@ -131,27 +131,39 @@ async def authenticate(request: Request, authorization: str | None) -> Caller:
     return Caller(row.id, frozenset(row.scopes.split()), address)
 
 
+async def authorize(request: Request, scope: str) -> Caller:
+    """The caller, who must hold ``scope``; counted against the rate limit."""
+    caller = await authenticate(request, request.headers.get("authorization"))
+    if scope not in caller.scopes:
+        raise ExtractionError(Errors.E013, f"this needs the '{scope}' scope")
+    request.app.state.rate_limiter.take(caller.key_id or caller.address)
+    request.state.key_id = caller.key_id
+    return caller
+
+
 def require(scope: str):
-    # The Authorization header is read here, not declared as a FastAPI header parameter (which
-    # FastAPI validates on every request); the OpenAPI document declares it as the bearer security
-    # scheme of each operation that depends on this (see ``security_requirements``).
+    """A dependency: ``authorize`` for ``scope``. The Authorization header is read from the request,
+    not declared as a FastAPI header parameter (validated on every request); the OpenAPI document
+    declares the bearer scheme on each operation that needs a key (``service.app.add_security``)."""
     async def dependency(request: Request) -> Caller:
-        caller = await authenticate(request, request.headers.get("authorization"))
-        if scope not in caller.scopes:
-            raise ExtractionError(Errors.E013, f"this needs the '{scope}' scope")
-        request.app.state.rate_limiter.take(caller.key_id or caller.address)
-        request.state.key_id = caller.key_id
-        return caller
+        return await authorize(request, scope)
     dependency.auth_scope = scope            # type: ignore[attr-defined]
     return dependency
 
 
+def key_scope(scope: str) -> dict:
+    """``openapi_extra`` of an operation that calls ``authorize`` itself instead of depending on
+    ``require``: the same security entry in the OpenAPI document."""
+    return {KEY_SCOPE: scope}
+
+
+KEY_SCOPE = "x-key-scope"
 BEARER = {"type": "http", "scheme": "bearer",
           "description": "an API key made by `fiscal-extract keys create`; needed once any key exists"}
 
 
 def security_requirements(dependant) -> list[str]:
-    """The key scopes an operation requires (its dependencies made by ``require``)."""
+    """The key scopes an operation's dependencies (made by ``require``) require."""
     found = []
     for sub in dependant.dependencies:
         scope = getattr(sub.call, "auth_scope", None)

@@ -81,6 +81,23 @@ def test_text_can_be_left_out(client):
     assert "text" not in r.json()["document"]
 
 
+@pytest.mark.parametrize("query,tokens,has_text", [
+    ("", False, True), ("?tokens=true", True, True), ("?tokens=1&include_text=0", True, False),
+    ("?include_text=FALSE", False, False), ("?include_text=off&tokens=no", False, False),
+    ("?tokens=yes&include_text=on", True, True),
+])
+def test_query_flags_take_the_spellings_of_a_bool(client, query, tokens, has_text):
+    r = client.post("/v1/extract" + query, json={"text": "2021年本年支出合计270万元"})
+    assert r.status_code == 200
+    assert ("tokens" in r.json()) is tokens and ("text" in r.json()["document"]) is has_text
+
+
+@pytest.mark.parametrize("path", ["/v1/extract?tokens=maybe", "/v1/validate?include_text=2", "/v1/extract?include_text="])
+def test_a_flag_that_is_not_true_or_false_is_a_coded_error(client, path):
+    r = client.post(path, json={"text": "2021年本年支出合计270万元"})
+    assert r.status_code == 400 and r.json()["code"] == "E005" and "is not true or false" in r.json()["detail"]
+
+
 def test_healthz_and_openapi(client):
     assert client.get("/healthz").json()["status"] == "ok"
     spec = client.get("/openapi.json").json()
