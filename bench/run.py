@@ -102,7 +102,8 @@ def main() -> int:
     results["service"] = s = load.measure(workers=2, clients=16, seconds=5 if args.smoke else 30)
     print(f"  start-up {s['startup_s']:.2f} s (target < 3); {s['requests']} requests, {s['errors']} errors, "
           f"{s['throughput']:.1f} docs/s; p50 {s['p50_ms']:.1f} p95 {s['p95_ms']:.1f} p99 {s['p99_ms']:.1f} ms")
-    print(f"  throughput / (2 × in-process {s['in_process']:.1f}/s) = {s['ratio']:.2f} (target ≥ 0.8); "
+    print(f"  throughput / (2 × in-process, {s['in_process']:.1f}/s on average), median of {s['rounds']} paired rounds "
+          f"= {s['ratio']:.2f} (target ≥ 0.8; rounds {', '.join(f'{r:.2f}' for r in s['ratio_rounds'])}); "
           f"largest process {s['rss_max_mib']:.0f} MiB (target < 250)")
     print("== crawl")
     import crawl
