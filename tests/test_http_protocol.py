@@ -1,5 +1,6 @@
 """uvicorn's HTTP protocol with a response's head and body in one write (service.http_protocol)."""
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -95,22 +96,30 @@ APP = Starlette(routes=[Route("/small", small, methods=["GET", "HEAD"]), Route("
                         Route("/streamed", streamed)])
 
 
-@pytest.fixture(scope="module")
-def server():
+@contextlib.contextmanager
+def serving(protocol):
+    """APP served by uvicorn with ``protocol`` on a free loopback port, in a thread."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(APP, host="127.0.0.1", port=port, http=HTTP_PROTOCOL, log_level="warning",
-                            lifespan="off")
-    instance = uvicorn.Server(config)
+    instance = uvicorn.Server(uvicorn.Config(APP, host="127.0.0.1", port=port, http=protocol,
+                                             log_level="warning", lifespan="off"))
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     deadline = time.time() + 20
     while not instance.started and time.time() < deadline:
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serving(HTTP_PROTOCOL) as base:
+        yield base
 
 
 def test_responses_are_whole_over_one_kept_alive_connection(server):
@@ -145,22 +154,9 @@ class RecordedProtocol(HttpProtocol):
 
 
 def test_each_answer_leaves_in_one_write():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(APP, host="127.0.0.1", port=port, http=RecordedProtocol,
-                                             log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not instance.started and time.time() < deadline:
-        time.sleep(0.02)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            for _ in range(3):
-                assert client.get("/small").json() == {"ok": True}
-    finally:
-        instance.should_exit = True
-        thread.join(timeout=10)
+    Recorder.writes.clear()
+    with serving(RecordedProtocol) as base, httpx.Client(base_url=base, timeout=10) as client:
+        for _ in range(3):
+            assert client.get("/small").json() == {"ok": True}
     assert len(Recorder.writes) == 3 and all(w.startswith(b"HTTP/1.1 200") and w.endswith(b'{"ok":true}')
                                              for w in Recorder.writes)
