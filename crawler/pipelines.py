@@ -14,6 +14,12 @@ from twisted.internet.threads import deferToThread
 
 from extractors import ExtractionError, __version__, extract, warm_up
 from service.store.models import CrawlRun, Source
+from service.worker import exit_with_parent
+
+
+def _start_worker() -> None:
+    exit_with_parent()
+    warm_up()
 
 
 def _extract(data: bytes, filename: str | None, url: str) -> tuple[dict | None, dict | None]:
@@ -40,7 +46,7 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         self.spider = spider
         self.store = spider.store
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=warm_up)
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker)
         try:
             with self.store.session.begin() as s:
                 if s.get(CrawlRun, spider.run_id) is None:

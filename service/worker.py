@@ -28,9 +28,31 @@ from extractors.errors import Errors
 from .observability import log
 
 
+def exit_with_parent(interval: float = 1.0) -> None:
+    """In a pool process: exit once the process that started it is gone. A parent killed outright
+    (SIGKILL, the OOM killer) cannot stop its pool, and the forked children, which hold the pool's
+    pipes open themselves, would wait for work forever. (PR_SET_PDEATHSIG would fire when the
+    *thread* that started the child ends, and the crawler starts them from worker threads.)"""
+    import os
+    import threading
+    import time
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _warm() -> None:
     from extractors import warm_up
     warm_up()
+
+
+def _start_pool_process() -> None:
+    exit_with_parent()
+    _warm()
 
 
 def _run(source, filename, source_url, tokens, include_text, delay=0.0) -> tuple[bool, bytes, dict | None]:
@@ -68,7 +90,7 @@ class Extractor:
         # forked, not spawned (uvicorn's worker processes default to spawn): a child starts with
         # the lexicons already loaded and shares their memory with this process
         self._waiting: collections.deque[tuple[asyncio.Future, tuple]] = collections.deque()
-        self.pool = ProcessPool(max_workers=workers, initializer=_warm, context=multiprocessing.get_context("fork"))
+        self.pool = ProcessPool(max_workers=workers, initializer=_start_pool_process, context=multiprocessing.get_context("fork"))
         self.timeout = timeout
 
     def runs_inline(self, source, delay: float = 0.0) -> bool:

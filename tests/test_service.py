@@ -232,6 +232,34 @@ def test_several_workers_are_forked_ready(tmp_path):
     assert "Traceback" not in output, output
 
 
+def test_the_extraction_process_ends_with_a_server_killed_outright(tmp_path):
+    import signal
+    import socket
+
+    from .test_crawler import _all_gone
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"FISCAL_DATABASE_URL": f"sqlite:///{tmp_path}/k.db", "PATH": "/usr/bin:/bin", "FISCAL_LOG_JSON": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        pool = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                                    text=True).stdout.split()]
+        assert pool, "the server started no extraction process"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert _all_gone(pool, seconds=10), "the extraction process outlived the killed server"
+
+
 def test_a_client_that_leaves_before_its_body_is_no_server_error(open_client):
     app = open_client.app
     sent = []
