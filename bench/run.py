@@ -34,43 +34,60 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def paired(ours, base, blocks: int, runs: int) -> tuple[float, float, float]:
+    """Median time of ``ours`` and of ``base`` and the median of their ratios, timed in ``blocks``
+    pairs of blocks side by side (which goes first alternates), each block ``runs`` timings after
+    one untimed warm-up run. This machine's cores change speed by a third within a minute: the two
+    sides of one ratio are timed seconds apart, not a minute apart. (Alternating single calls was
+    tried: each side then ran with the other's data in the caches, and both slowed.)"""
+    mine, theirs, ratios = [], [], []
+    for i in range(blocks):
+        order = (ours, base) if i % 2 == 0 else (base, ours)
+        timed = {}
+        for fn in order:
+            fn()
+            timed[fn] = median_time(fn, runs)
+        mine.append(timed[ours])
+        theirs.append(timed[base])
+        ratios.append(timed[ours] / timed[base])
+    return statistics.median(mine), statistics.median(theirs), statistics.median(ratios)
+
+
 def text_figures(smoke: bool) -> dict:
     import jieba
     from extractors import extract, warm_up
     jieba.setLogLevel(logging.WARNING)
     warm_up()
     jieba.initialize()
-    repeat = 3 if smoke else 31
+    blocks, runs = (1, 3) if smoke else (7, 5)
     sample = (ROOT / "corpus" / "yanbian-union-2021-final-accounts.txt").read_text(encoding="utf-8")
-    ours = median_time(lambda: extract(sample), repeat)
-    base = median_time(lambda: jieba.lcut(sample), repeat)
+    ours, base, ratio = paired(lambda: extract(sample), lambda: jieba.lcut(sample), blocks, runs)
     out = {"chars": len(sample), "extract_ms": ours * 1000, "jieba_lcut_ms": base * 1000,
-           "ratio_vs_jieba": ours / base, "chars_per_s": len(sample) / ours}
+           "ratio_vs_jieba": ratio, "chars_per_s": len(sample) / ours}
     try:
         import jionlp
         jionlp.ner.extract_money(sample)
-        money = median_time(lambda: jionlp.ner.extract_money(sample), repeat)
-        out.update(jionlp_extract_money_ms=money * 1000, ratio_vs_jionlp=ours / money)
+        _, money, ratio = paired(lambda: extract(sample), lambda: jionlp.ner.extract_money(sample), blocks, runs)
+        out.update(jionlp_extract_money_ms=money * 1000, ratio_vs_jionlp=ratio)
     except ImportError:
         out["jionlp"] = "not installed (pip install jionlp)"
-    one = ours
     for factor in (10, 100):
         big = "\n".join([sample] * factor)
-        t = median_time(lambda: extract(big), 1 if factor == 100 or smoke else 3)
-        out[f"per_char_{factor}x"] = t / factor / one
+        long_runs = 1 if smoke or factor == 100 else 3
+        t_big, t_one, ratio = paired(lambda: extract(big), lambda: extract(sample), 1 if smoke else 3,
+                                     long_runs)
+        out[f"per_char_{factor}x"] = ratio / factor
     out["shapes"] = shapes = {}
     from tests.test_hostile import QUADRATIC_SHAPES
     for name, unit in QUADRATIC_SHAPES.items():      # runs and sentences that a naive scan re-reads
         small, large = (unit * 20_000)[:20_000], (unit * 200_000)[:200_000]
-        a = median_time(lambda: extract(small), 1 if smoke else 3)
-        b = median_time(lambda: extract(large), 1)
-        shapes[name] = {"ms_20k": a * 1000, "ms_200k": b * 1000, "per_char_10x": b / 10 / a}
+        b, a, ratio = paired(lambda: extract(large), lambda: extract(small), 1 if smoke else 3, 1)
+        shapes[name] = {"ms_20k": a * 1000, "ms_200k": b * 1000, "per_char_10x": ratio / 10}
     per_doc = {}
     for p in sorted((ROOT / "corpus").glob("*.txt")):
         text = p.read_text(encoding="utf-8")
-        a = median_time(lambda: extract(text), repeat)
-        b = median_time(lambda: jieba.lcut(text), repeat)
-        per_doc[p.name] = {"chars": len(text), "extract_ms": a * 1000, "jieba_ms": b * 1000, "ratio": a / b}
+        a, b, ratio = paired(lambda: extract(text), lambda: jieba.lcut(text), *((1, 3) if smoke else (3, 5)))
+        per_doc[p.name] = {"chars": len(text), "extract_ms": a * 1000, "jieba_ms": b * 1000, "ratio": ratio}
     out["documents"] = per_doc
     return out
 
