@@ -95,11 +95,11 @@ def add_security(openapi: dict, routes) -> dict:
             operation = openapi["paths"].get(route.path_format, {}).get(method.lower())
             if operation is None:
                 continue
-            scopes = scopes + ([operation.pop(KEY_SCOPE)] if KEY_SCOPE in operation else [])
-            if scopes:
+            needed = scopes + ([operation.pop(KEY_SCOPE)] if KEY_SCOPE in operation else [])
+            if needed:
                 operation["security"] = [{"bearer": []}]
                 operation["description"] = (operation.get("description", "") +
-                                            f"\n\nNeeds a key with the scope: {', '.join(sorted(set(scopes)))}"
+                                            f"\n\nNeeds a key with the scope: {', '.join(sorted(set(needed)))}"
                                             " (once any key exists).").strip()
     return openapi
 

@@ -14,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import orjson
@@ -24,7 +27,6 @@ from extractors import ExtractionError, extract
 from extractors.decode import sniff
 from extractors.errors import Errors
 
-
 from .observability import log
 
 
@@ -33,9 +35,6 @@ def exit_with_parent(interval: float = 1.0) -> None:
     (SIGKILL, the OOM killer) cannot stop its pool, and the forked children, which hold the pool's
     pipes open themselves, would wait for work forever. (PR_SET_PDEATHSIG would fire when the
     *thread* that started the child ends, and the crawler starts them from worker threads.)"""
-    import os
-    import threading
-    import time
     parent = os.getppid()
 
     def watch() -> None:
@@ -57,7 +56,6 @@ def _start_pool_process() -> None:
 
 def _run(source, filename, source_url, tokens, include_text, delay=0.0) -> tuple[bool, bytes, dict | None]:
     if delay:                       # only the tests ask for a slow document
-        import time
         time.sleep(delay)
     try:
         result = extract(source, filename, source_url, tokens).to_dict(include_text=include_text)
@@ -87,9 +85,9 @@ class Extractor:
         if inline_max_chars:
             _warm()         # before the pool starts, so that its forked processes start warm too
                             # (nothing to do when a pre-forking parent has loaded everything)
+        self._waiting: collections.deque[tuple[asyncio.Future, tuple]] = collections.deque()   # see _inline
         # forked, not spawned (uvicorn's worker processes default to spawn): a child starts with
         # the lexicons already loaded and shares their memory with this process
-        self._waiting: collections.deque[tuple[asyncio.Future, tuple]] = collections.deque()
         self.pool = ProcessPool(max_workers=workers, initializer=_start_pool_process, context=multiprocessing.get_context("fork"))
         self.timeout = timeout
 
