@@ -1,13 +1,18 @@
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 # The tests never write to ./var: each session gets its own SQLite store unless one is given.
 os.environ.setdefault("FISCAL_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='fiscal-test-')}/fiscal.db")
 os.environ.setdefault("FISCAL_LOG_JSON", "true")
 
+import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -24,6 +29,48 @@ def require(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is missing in CI (scripts/system-deps.sh installs it as root)")
     pytest.skip(f"{what} is not installed (run scripts/system-deps.sh as root)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict, *args: str, stdout=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
+    """`fiscal-extract serve` (with ``args``) on a free loopback port, once it answers /readyz."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), *args], cwd=ROOT,
+                            env=env, stdout=stdout, stderr=subprocess.STDOUT if stdout == subprocess.PIPE else stdout)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(base + "/readyz", timeout=5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    return proc, base
+
+
+def children(pid: int) -> list[int]:
+    return [int(c) for c in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+
+
+def all_gone(pids: list[int], seconds: float) -> bool:
+    """Every process has ended within ``seconds`` (a zombie waiting for init to reap it has ended)."""
+    def running(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if not any(running(pid) for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 @pytest.fixture

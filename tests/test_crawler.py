@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
-from .conftest import POSTGRES_URL, REDIS_URL, ROOT, postgres_available, require
+from .conftest import POSTGRES_URL, REDIS_URL, ROOT, all_gone, children, postgres_available, require
 from .portal_site import PortalServer
 
 
@@ -94,22 +94,6 @@ def test_second_crawl_is_conditional_and_extracts_nothing(portal, first_crawl):
     assert "extracted 0" in log
 
 
-def _all_gone(pids: list[int], seconds: float) -> bool:
-    """Every process has ended (a zombie waiting for init to reap it has ended)."""
-    def running(pid: int) -> bool:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-        except OSError:
-            return False
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if not any(running(pid) for pid in pids):
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_sigkill_halfway_then_resume_gives_the_same_rows(portal, first_crawl, tmp_path):
     reference = first_crawl[0]
     db = f"sqlite:///{tmp_path}/resumed.db"
@@ -122,12 +106,11 @@ def test_sigkill_halfway_then_resume_gives_the_same_rows(portal, first_crawl, tm
                 break
         except Exception:
             pass
-    pool = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                                text=True).stdout.split()]
+    pool = children(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert rows(db, "select count(*) from documents")[0][0] < rows(reference, "select count(*) from documents")[0][0]
-    assert pool and _all_gone(pool, seconds=10), "the extraction processes outlived the killed crawler"
+    assert pool and all_gone(pool, seconds=10), "the extraction processes outlived the killed crawler"
     crawl(portal, db, "--run-id", "11111111-2222-3333-4444-555555555555")
     for sql in ("select sha256 from documents order by 1",
                 "select document_sha256 from extractions where result is not null order by 1",

@@ -1,7 +1,6 @@
 """uvicorn's HTTP protocol with a response's head and body in one write (service.http_protocol)."""
 import asyncio
 import contextlib
-import socket
 import threading
 import time
 
@@ -13,6 +12,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from service.http_protocol import HOLD_AT_MOST, HTTP_PROTOCOL, CoalescingTransport, HttpProtocol
+
+from .conftest import free_port
 
 
 class RecordingTransport:
@@ -99,9 +100,7 @@ APP = Starlette(routes=[Route("/small", small, methods=["GET", "HEAD"]), Route("
 @contextlib.contextmanager
 def serving(protocol):
     """APP served by uvicorn with ``protocol`` on a free loopback port, in a thread."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     instance = uvicorn.Server(uvicorn.Config(APP, host="127.0.0.1", port=port, http=protocol,
                                              log_level="warning", lifespan="off"))
     thread = threading.Thread(target=instance.run, daemon=True)

@@ -16,7 +16,7 @@ from service.app import create_app
 from service.auth import new_key, revoke_key
 from service.settings import Settings
 
-from .conftest import CORPUS
+from .conftest import CORPUS, all_gone, children, start_server
 
 SAMPLE = (CORPUS / "yanbian-union-2021-final-accounts.txt").read_text(encoding="utf-8")
 SMALL = "盐边县总工会2021年度部门决算\n2021年本年支出合计270万元，其中：基本支出185.88万元，占68.84%；项目支出84.12万元，占31.16%。"
@@ -205,14 +205,8 @@ def test_a_request_given_up_before_its_turn_is_not_extracted(inline_extractor):
 def test_several_workers_are_forked_ready(tmp_path):
     """serve --workers 2: both processes answer, extract, and stop on SIGTERM."""
     import signal
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {"FISCAL_DATABASE_URL": f"sqlite:///{tmp_path}/w.db", "PATH": "/usr/bin:/bin", "FISCAL_LOG_JSON": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    proc, base = start_server(env, "--workers", "2", stdout=subprocess.PIPE)
     try:
         processes, deadline = set(), time.time() + 60
         while len(processes) < 2 and time.time() < deadline:
@@ -234,30 +228,15 @@ def test_several_workers_are_forked_ready(tmp_path):
 
 def test_the_extraction_process_ends_with_a_server_killed_outright(tmp_path):
     import signal
-    import socket
-
-    from .test_crawler import _all_gone
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {"FISCAL_DATABASE_URL": f"sqlite:///{tmp_path}/k.db", "PATH": "/usr/bin:/bin", "FISCAL_LOG_JSON": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, _ = start_server(env)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        pool = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                                    text=True).stdout.split()]
+        pool = children(proc.pid)
         assert pool, "the server started no extraction process"
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    assert _all_gone(pool, seconds=10), "the extraction process outlived the killed server"
+    assert all_gone(pool, seconds=10), "the extraction process outlived the killed server"
 
 
 def test_a_client_that_leaves_before_its_body_is_no_server_error(open_client):
