@@ -74,8 +74,7 @@ def text_figures(smoke: bool) -> dict:
     for factor in (10, 100):
         big = "\n".join([sample] * factor)
         long_runs = 1 if smoke or factor == 100 else 3
-        _, _, ratio = paired(lambda: extract(big), lambda: extract(sample), 1 if smoke else 3,
-                                     long_runs)
+        _, _, ratio = paired(lambda: extract(big), lambda: extract(sample), 1 if smoke else 3, long_runs)
         out[f"per_char_{factor}x"] = ratio / factor
     out["shapes"] = shapes = {}
     from tests.test_hostile import QUADRATIC_SHAPES
