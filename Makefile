@@ -26,8 +26,9 @@ test: install system-deps
 corpus: install
 	$(BIN)/python corpus/synthetic/build.py corpus
 
+# every set of corpus/eval.yaml, each split apart (the real page texts come back as corpus/real-texts/README.md says)
 eval: install
-	$(BIN)/fiscal-extract eval corpus/
+	$(BIN)/fiscal-extract eval --json var/eval.json
 
 bench-deps:
 	-command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; }

@@ -63,11 +63,46 @@ def pct(fraction: Decimal) -> str:
     return f"{(fraction * 100).quantize(Decimal('0.01'))}%"
 
 
-def _finding(rule: str, severity: str, message: str, expected, actual, evidence: list[dict], **extra) -> dict:
+ALL_DOUBTS = ("year_unknown", "phase_guessed", "ocr")
+DIGIT_DOUBTS = ("ocr",)     # a check within one figure (its own change, its own code) needs no year or phase
+
+
+def _finding(rule: str, severity: str, message: str, expected, actual, evidence: list[dict],
+             inputs=(), doubt_kinds=ALL_DOUBTS, **extra) -> dict:
+    """A finding over the figures ``inputs``. Where the reading of one of them is in doubt (its year
+    not stated, its phase a guess, its digits from OCR: the kinds that matter to this check) the
+    finding is at most a warning and says why."""
+    doubts = _doubts(inputs, doubt_kinds)
+    if doubts:
+        severity = "warning" if severity == "error" else severity
+        message += f"（读数存疑：{'；'.join(doubts)}。）"
+        extra["uncertain"] = doubts
     return {"rule": rule, "severity": severity, "message": message,
             "expected": None if expected is None else str(expected),
             "actual": None if actual is None else str(actual),
             "evidence": [e for e in evidence if e], **extra}
+
+
+def _doubts(rows, kinds) -> list[str]:
+    wording = rules()["doubts"]
+    out = []
+    for row in rows:
+        for code in (row or {}).get("_doubts", ()):
+            if code not in kinds:
+                continue
+            text = wording[code].format(name=_name(row))
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def _name(row: dict) -> str:
+    return row.get("label") or row.get("item") or row.get("kind") or row.get("class") or row.get("concept", "")
+
+
+def year_text(year) -> str:
+    """``2021年``, or 年度不明的 for a figure whose year the document does not state."""
+    return f"{year}年" if year is not None else "年度不明的"
 
 
 def certain(row: dict) -> bool:
@@ -103,8 +138,8 @@ def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
         shown = "、".join(_show(f["value"], f["unit"]) + _where(f) for f in group)
         out.append(_finding(
             _conflict_rule(group), "error",
-            f"{year}年“{labels.get(concept, concept)}”在文中出现了不同的数值：{shown}，请核对哪一个是正确的。",
-            group[0]["value"], group[1]["value"], [f["evidence"] for f in group], concept=concept))
+            f"{year_text(year)}“{labels.get(concept, concept)}”在文中出现了不同的数值：{shown}，请核对哪一个是正确的。",
+            group[0]["value"], group[1]["value"], [f["evidence"] for f in group], inputs=group, concept=concept))
     return out
 
 
@@ -115,7 +150,8 @@ def duplicate_line_items(duplicates: list[tuple[dict, dict]]) -> list[dict]:
         out.append(_finding(
             "duplicate_line_item", "warning",
             f"科目“{name}”（{wan(first['amount'])}万元）重复列示了两次，请核对是否误列或漏列了其他科目。",
-            "1", "2", [first["evidence"], again["evidence"]]))
+            "1", "2", [first["evidence"], again["evidence"]],
+            inputs=(first, again), doubt_kinds=DIGIT_DOUBTS))
     return out
 
 
@@ -176,9 +212,10 @@ def _check_sum(rule: dict, index: FactIndex, year, phase, labels) -> dict | None
     names = " + ".join(f"{labels.get(p['concept'], p['concept'])}{wan(p['value'])}" for p in parts)
     return _finding(
         "sum_mismatch", severity,
-        f"{year}年{rule['label']}不成立：{names} = {wan(got)}万元，而“{labels.get(total['concept'], total['concept'])}”为"
+        f"{year_text(year)}{rule['label']}不成立：{names} = {wan(got)}万元，而“{labels.get(total['concept'], total['concept'])}”为"
         f"{wan(total['value'])}万元，相差{wan(abs(gap))}万元。{hint}请核对各项数字。",
-        total["value"], to_str(got), [total["evidence"]] + [p["evidence"] for p in parts], check=rule["id"])
+        total["value"], to_str(got), [total["evidence"]] + [p["evidence"] for p in parts],
+        inputs=(total, *parts), check=rule["id"])
 
 
 def _combine(halves) -> dict:
@@ -207,9 +244,9 @@ def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str]) 
                     t = totals[0]
                     out.append(_finding(
                         "sum_mismatch", "error",
-                        f"{year}年各“类”支出之和为{wan(got)}万元，与一般公共预算财政拨款支出{wan(t['value'])}万元不一致，请核对。",
+                        f"{year_text(year)}各“类”支出之和为{wan(got)}万元，与一般公共预算财政拨款支出{wan(t['value'])}万元不一致，请核对。",
                         t["value"], to_str(got), [t["evidence"]] + [c["evidence"] for c in classes.values()],
-                        check="classes_total"))
+                        inputs=(t, *classes.values()), check="classes_total"))
         for parent_level, child_level in (("class", "kind"), ("class", "item"), ("kind", "item")):
             out.extend(_children_sum(rows, parent_level, child_level, year))
     return out
@@ -238,10 +275,10 @@ def _children_sum(rows, parent_level, child_level, year) -> list[dict]:
         severity = "error" if got > Decimal(parent["amount"]) else "warning"
         out.append(_finding(
             "sum_mismatch", severity,
-            f"{year}年“{name}”下各{'项' if child_level == 'item' else '款'}之和为{wan(got)}万元，与该{'类' if parent_level == 'class' else '款'}"
+            f"{year_text(year)}“{name}”下各{'项' if child_level == 'item' else '款'}之和为{wan(got)}万元，与该{'类' if parent_level == 'class' else '款'}"
             f"{wan(parent['amount'])}万元不一致{'（可能有未列示的科目）' if severity == 'warning' else ''}，请核对。",
             parent["amount"], to_str(got), [parent["evidence"]] + [c["evidence"] for c in children],
-            check=f"{child_level}_rows_of_{parent_level}"))
+            inputs=(parent, *children), check=f"{child_level}_rows_of_{parent_level}"))
     return out
 
 
@@ -273,16 +310,16 @@ def _balance(rule, totals, flows, carry, year) -> list[dict]:
     if c is None:
         if gap < 0:
             return [_finding("balance_mismatch", "error",
-                             f"{year}年收支总计{wan(t['value'])}万元小于{rule['label'].split(' + ')[0]}{wan(f['value'])}万元，请核对。",
-                             t["value"], f["value"], [t["evidence"], f["evidence"]], check=rule["id"])]
+                             f"{year_text(year)}收支总计{wan(t['value'])}万元小于{rule['label'].split(' + ')[0]}{wan(f['value'])}万元，请核对。",
+                             t["value"], f["value"], [t["evidence"], f["evidence"]], inputs=(t, f), check=rule["id"])]
         return [_finding("balance_mismatch", "info",
-                         f"文中未列示{year}年{rule['carryover_label']}；按收支总计{wan(t['value'])}万元推算应为{wan(gap)}万元。",
-                         to_str(gap), None, [t["evidence"], f["evidence"]], check=rule["id"], implied=True)]
+                         f"文中未列示{year_text(year)}{rule['carryover_label']}；按收支总计{wan(t['value'])}万元推算应为{wan(gap)}万元。",
+                         to_str(gap), None, [t["evidence"], f["evidence"]], inputs=(t, f), check=rule["id"], implied=True)]
     return [_finding("balance_mismatch", "error",
-                     f"{year}年{rule['label']}不成立：{wan(f['value'])} + {wan(c['value'])} = {wan(Decimal(f['value']) + Decimal(c['value']))}万元，"
+                     f"{year_text(year)}{rule['label']}不成立：{wan(f['value'])} + {wan(c['value'])} = {wan(Decimal(f['value']) + Decimal(c['value']))}万元，"
                      f"收支总计为{wan(t['value'])}万元，请核对。",
                      t["value"], to_str(Decimal(f["value"]) + Decimal(c["value"])),
-                     [t["evidence"], f["evidence"], c["evidence"]], check=rule["id"])]
+                     [t["evidence"], f["evidence"], c["evidence"]], inputs=(t, f, c), check=rule["id"])]
 
 
 # ---------------------------------------------------------------- shares and rates
@@ -311,7 +348,7 @@ def share_mismatches(rows: list[dict], index: FactIndex, labels: dict[str, str])
         out.append(_finding(
             "share_mismatch", "error",
             f"“{name}”{wan(value)}万元占{wan(base_value)}万元的比例应为{pct(expected)}，文中写的是{pct(share)}。",
-            to_str(expected.quantize(Decimal("0.0001"))), row["share"], [row["evidence"], base_ev]))
+            to_str(expected.quantize(Decimal("0.0001"))), row["share"], [row["evidence"], base_ev], inputs=(row,)))
     return out
 
 
@@ -360,7 +397,8 @@ def change_rate_mismatches(rows: list[dict]) -> list[dict]:
             "change_rate_mismatch", "error",
             f"“{label}”{'增加' if ch['direction'] == 'increase' else '减少'}{wan(amount)}万元，"
             f"按上年{wan(prior)}万元计算变动率应为{pct(expected)}，文中写的是{pct(rate)}。",
-            to_str(expected.quantize(Decimal("0.0001"))), ch["rate"], [row["evidence"], ch["evidence"]])
+            to_str(expected.quantize(Decimal("0.0001"))), ch["rate"], [row["evidence"], ch["evidence"]],
+            inputs=(row,), doubt_kinds=DIGIT_DOUBTS)
     return list(out.values())
 
 
@@ -389,7 +427,7 @@ def completion_rate_mismatches(facts: list[dict], index: FactIndex, labels) -> l
                 "completion_rate_mismatch", "error",
                 f"“{labels.get(f['concept'], f['concept'])}”决算{wan(value)}万元、预算{wan(b['value'])}万元，"
                 f"完成率应为{pct(expected)}，文中写的是{pct(rate_d)}。",
-                to_str(expected.quantize(Decimal("0.0001"))), rate, [f["evidence"], b["evidence"]]))
+                to_str(expected.quantize(Decimal("0.0001"))), rate, [f["evidence"], b["evidence"]], inputs=(f, b)))
     return out
 
 
@@ -409,7 +447,8 @@ def implausible_completion_rates(items: list[dict]) -> list[dict]:
                 "implausible_completion_rate", "warning",
                 f"“{name}”完成预算{pct(rate)}，而同类科目的完成率中位数为{pct(typical)}；这样的预算执行率很少见，"
                 f"请核对决算数或完成率是否有误。",
-                to_str(typical), item["budget_completion_rate"], [item["evidence"]]))
+                to_str(typical), item["budget_completion_rate"], [item["evidence"]],
+                inputs=(item,), doubt_kinds=DIGIT_DOUBTS))
     return out
 
 
@@ -441,7 +480,7 @@ def code_name_mismatches(items: list[dict]) -> list[dict]:
             "code_name_mismatch", "info" if weak else "warning",
             f"科目编码{it['function_code']}在分类表中的名称是“{known}”，文中写作“{name}”，请核对编码或名称。"
             + ("（本项目的分类表对该编码的依据较弱。）" if weak else ""),
-            known, name, [it["evidence"]]))
+            known, name, [it["evidence"]], inputs=(it,), doubt_kinds=DIGIT_DOUBTS))
     return out
 
 

@@ -73,6 +73,7 @@ class Figure:
     table_ref: dict | None = None   # {table, row, col, page} when read from a table
     share_base: str | None = None   # the concept a share names (占本年支出合计的…)
     parent: Amount | None = None    # the total a 其中/主要用于 list breaks down
+    phase_stated: bool = True       # False: the phase is the document type's (or a guess when it is unknown)
 
 
 class Interpreter:
@@ -192,17 +193,18 @@ class Interpreter:
         end = self.sentence_ends[k] if k < len(self.sentence_ends) else len(self.text)
         return max(start, pos - MAX_SENTENCE), min(end, pos + MAX_SENTENCE)
 
-    def _year_phase(self, left: str, filler: str, pos: int) -> tuple[int | None, str]:
+    def _year_phase(self, left: str, filler: str, pos: int) -> tuple[int | None, str, bool]:
+        """The figure's year (the sentence's, else the document's), phase, and whether a word of the
+        sentence states the phase (else it is the document type's)."""
         sent_start, _ = self._sentence_bounds(pos)
         k = bisect_right(self.year_ends, pos) - 1       # the last year stated in the sentence before pos
         year = self.years[k][1] if k >= 0 and self.years[k][0] >= sent_start else self.info.fiscal_year
-        phase = self.info.phase
         words = left + filler
         if "预算" in filler and "决算" not in filler:
-            phase = "budgeted"
-        elif "决算" in words:
-            phase = "executed"
-        return year, phase
+            return year, "budgeted", True
+        if "决算" in words:
+            return year, "executed", True
+        return year, self.info.phase, False
 
     def _attributes(self, fig: Figure, pos: int) -> None:
         for _ in range(2):
@@ -275,15 +277,17 @@ class Interpreter:
     def _fact(self, start: int, end: int, concept_id: str, left: str) -> Figure | None:
         concept = self.lex.concepts[concept_id]
         amount, filler = self._bind(start, end, concept.unit, self.filler)
-        year, phase = self._year_phase(left, filler, start)
+        year, phase, stated = self._year_phase(left, filler, start)
         if amount is None:
             if concept.unit == "CNY" and self.nil_prefix.search(left) and not filler.strip(" ,，"):
                 nil_start = start - self.nil_prefix.search(left).end() + self.nil_prefix.search(left).start()
-                return Figure("fact", None, Decimal(0), "CNY", nil_start, end, year, phase, concept_id)
+                return Figure("fact", None, Decimal(0), "CNY", nil_start, end, year, phase, concept_id,
+                              phase_stated=stated)
             return None
         self.used.add(amount.start)
         fig = Figure("fact", amount, amount.value, concept.unit if concept.unit == "CNY" else amount.unit,
-                     start, amount.end, year, phase, concept_id, unit_inferred=amount.unit_inferred)
+                     start, amount.end, year, phase, concept_id, unit_inferred=amount.unit_inferred,
+                     phase_stated=stated)
         self._attributes(fig, amount.end)
         return fig
 
@@ -297,10 +301,10 @@ class Interpreter:
             s, e = self._sentence_bounds(start)
             if sum(1 for t in class_terms if s <= t[0] < e) < 2:
                 return None
-        year, phase = self._year_phase(left, filler, start)
+        year, phase, stated = self._year_phase(left, filler, start)
         self.used.add(amount.start)
         fig = Figure("line_item", amount, amount.value, "CNY", start, amount.end, year, phase,
-                     unit_inferred=amount.unit_inferred,
+                     unit_inferred=amount.unit_inferred, phase_stated=stated,
                      line={"level": "class", "class": row.name, "kind": None, "item": None,
                            "function_code": row.code, "cofog": row.cofog, "code_source": "lexicon"})
         self._attributes(fig, amount.end)
@@ -347,11 +351,11 @@ class Interpreter:
         amount, filler = self._bind(last_end, last_end, "CNY", self.line_filler)
         if amount is None:
             return None
-        year, phase = self._year_phase("", filler, first_start)
+        year, phase, stated = self._year_phase("", filler, first_start)
         self.used.add(amount.start)
         line = self._resolve(names["类"], names["款"], names["项"], first_start)
         fig = Figure("line_item", amount, amount.value, "CNY", first_start, amount.end, year, phase,
-                     unit_inferred=amount.unit_inferred, line=line)
+                     unit_inferred=amount.unit_inferred, line=line, phase_stated=stated)
         self._attributes(fig, amount.end)
         return fig
 

@@ -64,6 +64,11 @@ def _opencc():
     return opencc.OpenCC("t2s")
 
 
+def simplified(text: str) -> str:
+    """繁體 to 简体 whatever the text (for short strings such as a gold figure, ``50萬元``)."""
+    return _opencc().convert(text)
+
+
 def to_simplified(text: str) -> str:
     """繁體 to 简体 (OpenCC), one character for one, so offsets into the original still hold.
     Runs only on text that has traditional characters at all."""

@@ -73,7 +73,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     all_quantities = sorted(quantities + bound, key=lambda q: q.start)
     indicators = find_indicators(norm.text, quantities, interpreter.used)
 
-    build = _Builder(norm, lex, pages, ocr=bool(source.get("ocr")))
+    build = _Builder(norm, lex, pages, ocr=bool(source.get("ocr")), phase_known=info.doc_type != "unknown")
     facts = build.facts([f for f in figures if f.kind == "fact"])
     items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"], info.sections)
     checks_list = [build.check(c) for c in checklist(norm.text, info.doc_type, facts)]
@@ -124,9 +124,10 @@ def _strip_private(rows: list[dict]) -> None:
 class _Builder:
     """Turns working-copy figures into contract dicts with original offsets."""
 
-    def __init__(self, norm: NormText, lex, pages=(), ocr: bool = False) -> None:
+    def __init__(self, norm: NormText, lex, pages=(), ocr: bool = False, phase_known: bool = True) -> None:
         self.norm = norm
         self.lex = lex
+        self.phase_known = phase_known       # the document type gives every figure's phase
         self.page_starts = [p[0] for p in pages]
         self.page_numbers = [p[1] for p in pages]
         self.ocr = ocr
@@ -189,7 +190,17 @@ class _Builder:
         if ch and ch.amount_q is not None and ch.rate is not None:
             p["_change_ulp"] = (checks.half_ulp(ch.amount_q.text, ch.amount_q.scale),
                                 checks.pct_ulp(to_str(ch.rate * 100)))
+        doubts = self._doubts(fig)
+        if doubts:
+            p["_doubts"] = doubts
         return p
+
+    def _doubts(self, fig: Figure) -> tuple[str, ...]:
+        """Why this figure's reading is uncertain (codes of checks.yaml's ``doubts``)."""
+        return tuple(code for code, doubtful in (
+            ("year_unknown", fig.fiscal_year is None),
+            ("phase_guessed", not fig.phase_stated and not self.phase_known),
+            ("ocr", self.ocr)) if doubtful)
 
     def _common(self, fig: Figure) -> dict:
         return {

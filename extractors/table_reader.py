@@ -202,12 +202,16 @@ class TableReader:
                       unit_inferred=True, unit_declared=declared)
 
     def _phase(self, header: str) -> str:
+        return self._named_phase(header) or self.interp.info.phase
+
+    def _named_phase(self, header: str) -> str | None:
+        """The phase a column header names (决算数, 预算数), else None: the document type's holds."""
         cols = self.rules["columns"]
         if cols["executed"].search(header):
             return "executed"
         if cols["budgeted"].search(header) and not header.startswith("一般公共预算"):
             return "budgeted"
-        return self.interp.info.phase
+        return None
 
     def _year(self, header: str) -> int | None:
         m = _YEAR.search(header)
@@ -243,6 +247,7 @@ class TableReader:
             phase = role[5:]
             fig = self._figure(term, label, amount, ref, phase, _at(headers, ref["col"]))
             if fig is not None:
+                fig.phase_stated = self._named_phase(_at(headers, ref["col"])) is not None
                 rate = next((a for ro, a, _ in amounts if ro == "rate"), None)
                 if rate is not None and phase == "executed":
                     fig.completion = rate
@@ -266,7 +271,10 @@ class TableReader:
             if role.startswith("part:"):
                 term = self._term(role[5:].split(" ")[-1])
                 if term and term[0] == "concept" and self._allowed(self._kind_now, term):
-                    out.append(self._figure(term, label, amount, ref, self.interp.info.phase, role[5:]))
+                    fig = self._figure(term, label, amount, ref, self.interp.info.phase, role[5:])
+                    if fig is not None:
+                        fig.phase_stated = False
+                        out.append(fig)
         return [f for f in out if f is not None]
 
     def _header_term_text(self, parts: list[str]) -> str:
@@ -302,6 +310,7 @@ class TableReader:
                 ref = {"table": table.index, "row": r, "col": c.col, "page": table.page}
                 fig = self._figure(term, c, self._money(c, number), ref, phase, header)
                 if fig:
+                    fig.phase_stated = m is not None
                     out.append(fig)
         return out
 
@@ -352,7 +361,8 @@ class TableReader:
             self.interp.extra.append(amount)
             fig = Figure("line_item", amount, amount.value, "CNY", start, amount.end,
                          self._year(_at(headers, ref["col"])), role[5:],
-                         unit_inferred=True, table_ref=ref, line=dict(line))
+                         unit_inferred=True, table_ref=ref, line=dict(line),
+                         phase_stated=self._named_phase(_at(headers, ref["col"])) is not None)
             if rate is not None and role == "main:executed":
                 fig.completion = rate
             out.append(fig)

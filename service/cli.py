@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -92,13 +93,56 @@ def cmd_keys(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from extractors.evaluate import evaluate_dir, format_report
-    reports = evaluate_dir(Path(args.directory))
-    if not reports:
-        sys.stderr.write(f"no *.gold.json in {args.directory}\n")
+    from extractors import eval_sets
+    try:
+        sets = _eval_sets(args)
+    except (OSError, ValueError) as e:
+        sys.stderr.write(f"{e}\n")
         return 2
-    print(format_report(reports, verbose=args.verbose))
+    splits = tuple(args.split) if args.split else (*eval_sets.SPLITS, eval_sets.NO_SPLIT, eval_sets.UNANNOTATED)
+    reports = []
+    for s in sets:
+        got = eval_sets.evaluate_set(s, splits)
+        reports.extend(got)
+        if s.absent_hint and any(r.absent for r in got):
+            sys.stderr.write(f"{s.id}: {s.absent_hint}\n")
+    if not reports:
+        sys.stderr.write("no documents with gold in " + ", ".join(s.id for s in sets) + "\n")
+        return 2
+    print(eval_sets.format_reports(reports, verbose=args.verbose, show_test=args.show_test))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=1),
+                                   encoding="utf-8")
     return 0
+
+
+def _eval_sets(args):
+    """The sets named on the command line (set ids of the manifest, or directories of gold), or all."""
+    from extractors import eval_sets
+    manifest = Path(args.manifest)
+    known = eval_sets.load_sets(manifest) if manifest.is_file() else []
+    if not args.sets:
+        if not known:
+            raise ValueError(f"no evaluation manifest at {manifest}; name a directory of *.gold.json")
+        return known
+    by_id = {s.id: s for s in known}
+    by_dir = {_gold_dir(s): s for s in known}
+    out = []
+    for name in args.sets:
+        path = Path(name)
+        if name in by_id:
+            out.append(by_id[name])
+        elif path.is_dir():
+            out.append(by_dir.get(path.resolve()) or eval_sets.set_from_directory(path))
+        else:
+            raise ValueError(f"{name} is neither a set of {manifest} nor a directory")
+    return out
+
+
+def _gold_dir(s) -> Path | None:
+    golds = [e.gold.parent.resolve() for e in s.entries if e.gold]
+    return golds[0] if golds else None
 
 
 def cmd_crawl(args) -> int:
@@ -178,9 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reprocess", help="re-extract stored documents with this extractor version (no fetching)")
     p.add_argument("--db")
     p.set_defaults(func=cmd_reprocess)
-    p = sub.add_parser("eval", help="score extraction against every *.gold.json in a directory")
-    p.add_argument("directory")
-    p.add_argument("-v", "--verbose", action="store_true", help="list each miss")
+    p = sub.add_parser("eval", help="score extraction against gold: each set and split apart (corpus/eval.yaml)")
+    p.add_argument("sets", nargs="*", help="set ids of the manifest, or directories of *.gold.json (default: every set)")
+    p.add_argument("--manifest", default="corpus/eval.yaml", help="the evaluation sets (default: %(default)s)")
+    p.add_argument("--split", action="append", choices=["dev", "test", "all", "unannotated"],
+                   help="only these splits (repeat for several)")
+    p.add_argument("-v", "--verbose", action="store_true", help="each document's figures and each miss")
+    p.add_argument("--show-test", action="store_true", help="list the held-back split's misses and false alarms too")
+    p.add_argument("--json", metavar="FILE", help="write the figures of every set and split as JSON")
     p.set_defaults(func=cmd_eval)
     return parser
 

@@ -22,13 +22,13 @@ CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 IN_CI = os.environ.get("CI") == "true"
 
 
-def require(available: bool, what: str) -> None:
-    """Skip with a visible reason when a system tool is missing; in CI a missing tool fails."""
+def require(available: bool, what: str, how: str = "scripts/system-deps.sh installs it as root") -> None:
+    """Skip with a visible reason when something the test needs is missing; in CI it fails."""
     if available:
         return
     if IN_CI:
-        pytest.fail(f"{what} is missing in CI (scripts/system-deps.sh installs it as root)")
-    pytest.skip(f"{what} is not installed (run scripts/system-deps.sh as root)")
+        pytest.fail(f"{what} is missing in CI ({how})")
+    pytest.skip(f"{what} is not there ({how})")
 
 
 def free_port() -> int:
@@ -88,6 +88,17 @@ def libreoffice():
 def cjk_font():
     require(CJK_FONT.exists(), "a CJK font (fonts-wqy-microhei)")
     return CJK_FONT
+
+
+SHARED = Path(os.environ.get("FISCAL_SHARED") or ROOT.parent / "shared")
+
+
+@pytest.fixture(scope="session")
+def shared():
+    """../shared beside the project: the real corpus, which the project refers to and never copies."""
+    require((SHARED / "corpus" / "real").is_dir(), f"the real corpus at {SHARED}",
+            "CI checks the project out beside ../shared")
+    return SHARED
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,13 @@ from extractors import extract
 from extractors.checks import half_ulp
 
 
+# The cases are sentences of a 部门决算: without a document type a figure's phase would be a guess,
+# and a finding over it at most a warning (test_uncertain_readings_are_at_most_warnings).
+HEAD = "部门决算情况说明\n"
+
+
 def findings(text, rule):
-    return [f for f in extract(text).findings if f["rule"] == rule]
+    return [f for f in extract(HEAD + text).findings if f["rule"] == rule]
 
 
 def rules_of(text, rule):
@@ -225,3 +230,31 @@ def test_prose_against_tables_and_tables_against_each_other(t1, t2, prose, rules
     assert [f["rule"] for f in found] == rules
     for f in found:
         assert any("table" in ev for ev in f["evidence"])
+
+
+# ---- no false certainty: a finding over a figure whose reading is in doubt is at most a warning
+@pytest.mark.parametrize("text,doubt", [
+    # no document type and no 预算/决算 word beside the figures: budget or spending is unknown
+    ("2021年本年支出合计270万元，其中：基本支出185.88万元；项目支出94.12万元。", "是预算数还是决算数无法确定"),
+    # a 决算 whose figures no sentence dates, in a document without a year
+    ("部门决算情况说明\n本年支出合计270万元，其中：基本支出185.88万元；项目支出94.12万元。", "的年度文中未写明"),
+])
+def test_uncertain_readings_are_at_most_warnings(text, doubt):
+    found = [f for f in extract(text).findings if f["rule"] == "sum_mismatch"]
+    assert [f["severity"] for f in found] == ["warning"]
+    assert doubt in found[0]["message"] and any(doubt in d for d in found[0]["uncertain"])
+    assert "None" not in found[0]["message"]
+    assert extract(HEAD + "2021年" + text.split("\n")[-1]).findings[0]["severity"] == "error"   # certain: an error
+
+
+def test_a_message_never_prints_an_unknown_year_as_none():
+    text = "部门决算情况说明\n“三公”经费支出9万元，其中：公务接待费3万元，公务用车运行维护费2万元；\n附件：“三公”经费支出8万元。"
+    messages = [f["message"] for f in extract(text).findings]
+    assert messages and all("None" not in m for m in messages)
+    assert any("年度不明的" in m for m in messages)
+
+
+def test_a_change_rate_needs_no_year_or_phase_to_be_certain():
+    text = "收、支总计270万元。与上年相比，收、支总计增加45.25万元，上升18.8%。"
+    assert rules_of(text, "change_rate_mismatch") == ["error"]
+    assert [f["severity"] for f in extract(text).findings if f["rule"] == "change_rate_mismatch"] == ["error"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from extractors import extract
-from extractors.evaluate import evaluate_dir, evaluate_file
+from extractors.evaluate import evaluate_file
 
 from .conftest import CORPUS
 
