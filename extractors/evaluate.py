@@ -230,11 +230,14 @@ def same_family(gold_rule: str, rule: str) -> bool:
 
 
 def figure_values(figures: list[str]) -> list[Decimal]:
-    """The gold's figures as printed (``"13,907.78万元"``, ``"59.40%"``, ``"50萬元"``, ``"2020年度"``)
-    as yuan, fractions, counts or years."""
+    """The gold's figures as printed (``"13,907.78万元"``, ``"59.40%"``, ``"50萬元"``, ``"75800 元"``,
+    ``"2020年度"``) as yuan, fractions, counts or years. A "figure" without a digit (the blank of a
+    placeholder, ``"万元"``) names no number and is left out."""
     values = []
     for text in figures:
-        plain = simplified(text)
+        plain = re.sub(r"\s+", "", simplified(text))
+        if not any(ch.isdigit() for ch in plain):
+            continue
         if plain.endswith(("万", "亿")):
             plain += "元"              # 1000.86万: the yuan is understood
         found = find_quantities(plain)
