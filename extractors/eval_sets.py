@@ -166,26 +166,33 @@ def _alarms_without_gold(document: Path) -> int:
 
 # ---------------------------------------------------------------- printing
 def format_reports(reports: list[SetReport], verbose: bool = False, show_test: bool = False) -> str:
-    lines = []
+    """Each set and split's false alarms (and with ``verbose`` each document's misses), then one
+    summary line per set and split, last, where a reader of the tail finds them."""
+    details, summary = [], []
     for r in reports:
-        lines.append(summary_line(r) if r.documents else f"{r.set_id} {r.split}: no documents scored")
+        if not r.documents:
+            summary.append(f"{r.set_id} {r.split}: no documents scored")
+        else:
+            summary.append(summary_line(r))
         if r.absent:
-            lines.append(f"    {len(r.absent)} documents absent: {', '.join(r.absent[:6])}"
-                         f"{' …' if len(r.absent) > 6 else ''}")
+            summary.append(f"    {len(r.absent)} documents absent: {', '.join(r.absent[:6])}"
+                           f"{' …' if len(r.absent) > 6 else ''}")
         if r.unscored_alarms:
-            lines.append(f"    {r.unscored_alarms} alarms on documents without gold (not scored)")
+            summary.append(f"    {r.unscored_alarms} alarms on documents without gold (not scored)")
         open_split = r.split != "test" or show_test
+        if r.false_alarms and not open_split:
+            summary.append(f"    false alarms: {len(r.false_alarms)} (held back; --show-test lists them)")
+        if not open_split or not (r.false_alarms or verbose):
+            continue
+        details.append(f"{r.set_id} {r.split}:")
         if r.false_alarms:
-            if open_split:
-                lines.append(f"    false alarms ({len(r.false_alarms)}):")
-                lines.extend(f"      {a.doc}  {a.severity}  {a.rule}  {a.message}" for a in r.false_alarms)
-            else:
-                lines.append(f"    false alarms: {len(r.false_alarms)} (held back; --show-test lists them)")
-        if verbose and open_split:
+            details.append(f"    false alarms ({len(r.false_alarms)}):")
+            details.extend(f"      {a.doc}  {a.severity}  {a.rule}  {a.message}" for a in r.false_alarms)
+        if verbose:
             for d in r.docs:
-                lines.append("    " + doc_line(d))
-                lines.extend(f"        {m}" for m in d.misses)
-    return "\n".join(lines)
+                details.append("    " + doc_line(d))
+                details.extend(f"        {m}" for m in d.misses)
+    return "\n".join(details + ([""] if details else []) + summary)
 
 
 def summary_line(r: SetReport) -> str:
