@@ -9,6 +9,15 @@ from urllib.parse import urlparse
 import yaml
 
 GENERIC = Path(__file__).resolve().parent / "portals" / "generic.yaml"
+SCHEMES = ("http", "https")        # a crawl reads web pages: no file:, data:, s3:, ftp:
+
+
+def check_url(url: str) -> str:
+    """A start URL the crawler may fetch: http(s) with a host, else ValueError."""
+    parsed = urlparse(url)
+    if parsed.scheme.lower() not in SCHEMES or not parsed.hostname:
+        raise ValueError(f"{url[:200]!r} is not an http(s) address; a crawl starts from a web page")
+    return url
 
 
 @dataclass
@@ -34,15 +43,18 @@ def load(path: str | Path | None = None, seed: str | None = None, region: bool =
         with open(path, encoding="utf-8") as f:
             data.update(yaml.safe_load(f) or {})
     if seed:
-        data["start_urls"] = [seed]
+        data["start_urls"] = [check_url(seed)]
         data["name"] = data.get("name") if path else urlparse(seed).hostname
     if not data.get("start_urls"):
         data["start_urls"] = ["http://placeholder.invalid/"] if data.get("_region") else []
     if not data.get("start_urls"):
         raise ValueError("a portal needs start_urls (or --seed URL, or --region NAME)")
+    if not data.get("_region"):
+        for url in data["start_urls"]:
+            check_url(url)
     domains = data.get("allowed_domains") or sorted({urlparse(u).hostname for u in data["start_urls"]})
     return Portal(
-        name=data["name"], start_urls=data["start_urls"], allowed_domains=domains, depth=int(data["depth"]),
+        name=data.get("name") or data["start_urls"][0][:200], start_urls=data["start_urls"], allowed_domains=domains, depth=int(data["depth"]),
         follow_text=re.compile(data["follow"]["text"]), follow_url=re.compile(data["follow"]["url"], re.I),
         attachments=tuple(a.lower() for a in data["attachments"]),
         disclosure_page=re.compile(data["disclosure_page"]),
@@ -63,7 +75,8 @@ def region_seeds(name: str, directory: Path | None = None) -> list[tuple[str, st
         raise ValueError(f"the portal directory {path} is not there")
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    found = [(r["name"], r["url"]) for r in rows if name in (r["province"], r["city"], r["county"], r["name"]) and r["url"]]
+    found = [(r["name"], r["url"]) for r in rows if name in (r["province"], r["city"], r["county"], r["name"])
+             and r["url"] and urlparse(r["url"]).scheme in SCHEMES]
     if not found:
         raise ValueError(f"no portal for {name} in {path.name}")
     return found

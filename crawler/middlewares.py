@@ -1,33 +1,90 @@
-"""Downloader middlewares: refuse private destinations (SSRF), and make requests conditional."""
+"""Downloader middlewares and the resolver: refuse other schemes and private destinations (SSRF),
+and make requests conditional."""
 from __future__ import annotations
 
 import ipaddress
-import socket
-from functools import lru_cache
 from urllib.parse import urljoin, urlparse
 
 from scrapy.exceptions import IgnoreRequest
+from scrapy.resolver import CachingHostnameResolver
+from twisted.internet.interfaces import IResolutionReceiver
+from zope.interface import implementer
 
-
-@lru_cache(maxsize=4096)
-def _addresses(host: str) -> tuple[str, ...]:
-    try:
-        return tuple({info[4][0] for info in socket.getaddrinfo(host, None)})
-    except socket.gaierror:
-        return ()
+from .config import SCHEMES
 
 
 def forbidden(ip: str) -> bool:
+    """Any address that is not a global unicast one: loopback, private (RFC 1918, ULA), shared
+    (100.64.0.0/10, where cloud metadata services live), link-local, reserved, multicast; and an IPv6
+    address that carries an IPv4 one (mapped, 6to4, Teredo, NAT64) is judged by the IPv4 it carries."""
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    return (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
-            or addr.is_multicast or addr.is_unspecified)
+    if isinstance(addr, ipaddress.IPv6Address):
+        inner = addr.ipv4_mapped or addr.sixtofour or (addr.teredo[1] if addr.teredo else None) or _nat64(addr)
+        if inner is not None:
+            return forbidden(str(inner))
+    return not addr.is_global or addr.is_multicast
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _nat64(addr: ipaddress.IPv6Address):
+    return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF) if addr in _NAT64 else None
+
+
+def _literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+class GuardedResolver(CachingHostnameResolver):
+    """The resolver the downloader connects with: names that resolve only to forbidden addresses
+    resolve to nothing, and forbidden addresses are dropped from the others, so that the address
+    checked is the address connected to (a name that rebinds to 127.0.0.1 between a check and the
+    connection cannot get through), robots.txt included."""
+
+    refused: dict[str, str] = {}        # host -> the first forbidden address it gave (for the error)
+
+    @classmethod
+    def from_crawler(cls, crawler, reactor):
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.allow = crawler.settings.getbool("CRAWL_ALLOW_PRIVATE")
+        return resolver
+
+    def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,  # noqa: N803
+                        transportSemantics="TCP"):                                              # Twisted's names
+        if not getattr(self, "allow", False):
+            resolutionReceiver = _Filtered(resolutionReceiver, hostName, self.refused)
+        return super().resolveHostName(resolutionReceiver, hostName, portNumber, addressTypes, transportSemantics)
+
+
+@implementer(IResolutionReceiver)
+class _Filtered:
+    def __init__(self, receiver, host: str, refused: dict) -> None:
+        self.receiver, self.host, self.refused = receiver, host, refused
+
+    def resolutionBegan(self, resolution):
+        self.receiver.resolutionBegan(resolution)
+
+    def addressResolved(self, address):
+        if forbidden(address.host):
+            self.refused.setdefault(self.host.lower(), address.host)
+        else:
+            self.receiver.addressResolved(address)
+
+    def resolutionComplete(self):
+        self.receiver.resolutionComplete()
 
 
 class SSRFGuard:
     """A crawler that follows links from the web must not be steered at the machine it runs on or
-    its network: loopback, private and link-local destinations are refused after DNS resolution,
-    for every request including each redirect, and checked again on the address actually
-    connected to. ``crawl_allow_private`` (``--allow-private-addresses``) lifts this."""
+    its network. Only http(s) is fetched; an address literal in a URL is checked here; a name is
+    checked where it is resolved, by ``GuardedResolver`` (the resolver the downloader connects
+    with); the address actually connected to is checked again on the response, and every redirect
+    is a new request checked the same way. ``crawl_allow_private`` (``--allow-private-addresses``)
+    lifts the address checks (tests, intranets), never the scheme check."""
 
     def __init__(self, allow: bool) -> None:
         self.allow = allow
@@ -37,18 +94,26 @@ class SSRFGuard:
         return cls(crawler.settings.getbool("CRAWL_ALLOW_PRIVATE"))
 
     def process_request(self, request, spider=None):
-        if self.allow:
-            return None
-        host = urlparse(request.url).hostname or ""
-        for ip in _addresses(host):
-            if forbidden(ip):
-                raise IgnoreRequest(f"refused: {host} resolves to {ip}, a private address (SSRF guard)")
+        parsed = urlparse(request.url)
+        if parsed.scheme not in SCHEMES:
+            raise IgnoreRequest(f"refused: {parsed.scheme}: is not fetched (only http and https)")
+        host = parsed.hostname or ""
+        literal = _literal(host)
+        if not self.allow and literal is not None and forbidden(literal):
+            raise IgnoreRequest(f"refused: {host} is a private or reserved address (SSRF guard)")
         return None
 
     def process_response(self, request, response, spider=None):
         if not self.allow and response.ip_address is not None and forbidden(str(response.ip_address)):
             raise IgnoreRequest(f"refused: connected to {response.ip_address}, a private address (SSRF guard)")
         return response
+
+    def process_exception(self, request, exception, spider=None):
+        host = (urlparse(request.url).hostname or "").lower()
+        ip = GuardedResolver.refused.get(host)
+        if ip is not None and "DNSLookupError" in type(exception).__name__:
+            raise IgnoreRequest(f"refused: {host} resolves to {ip}, a private or reserved address (SSRF guard)")
+        return None
 
 
 class ConditionalRequests:

@@ -5,39 +5,31 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 
 from sqlalchemy.exc import IntegrityError
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import task
 from twisted.internet.threads import deferToThread
 
-from extractors import ExtractionError, __version__, extract, warm_up
+from extractors import __version__, warm_up
 from service.store.models import CrawlRun, Source
-from service.worker import exit_with_parent
+from service.worker import GuardedExtraction
 
 
-def _start_worker() -> None:
-    exit_with_parent()
-    warm_up()
-
-
-def _extract(data: bytes, filename: str | None, url: str) -> tuple[dict | None, dict | None]:
-    try:
-        result = extract(data, filename, source_url=url).to_dict(include_text=False)
-        return result, None
-    except ExtractionError as e:
-        return None, e.to_problem()
+HEARTBEAT_S = 10.0
 
 
 class StorePipeline:
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
+    def __init__(self, workers: int, timeout: float, memory_mb: int) -> None:
+        self.workers, self.timeout, self.memory_mb = workers, timeout, memory_mb
         self.lock = threading.Lock()        # SQLite takes one writer at a time
 
     @classmethod
     def from_crawler(cls, crawler):
-        pipeline = cls(crawler.settings.getint("CRAWL_EXTRACT_WORKERS", 2))
+        settings = crawler.settings
+        pipeline = cls(settings.getint("CRAWL_EXTRACT_WORKERS", 2), settings.getfloat("CRAWL_EXTRACT_TIMEOUT", 60),
+                       settings.getint("CRAWL_EXTRACT_MEMORY_MB", 2048))
         pipeline.crawler = crawler
         pipeline.extracting = crawler.settings.getbool("CRAWL_EXTRACT", True)   # off: the benchmark's baseline
         return pipeline
@@ -46,17 +38,37 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         self.spider = spider
         self.store = spider.store
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker)
+        if self.extracting:
+            warm_up()            # before the pool forks: its processes start with the lexicons loaded
+        self.extract = GuardedExtraction(self.workers, self.timeout, self.memory_mb)
         try:
             with self.store.session.begin() as s:
-                if s.get(CrawlRun, spider.run_id) is None:
-                    s.add(CrawlRun(id=spider.run_id, portal=spider.portal.name))
+                run = s.get(CrawlRun, spider.run_id)
+                if run is None:      # started from the command line (the API writes the row itself)
+                    run = CrawlRun(id=spider.run_id, portal=spider.portal.name[:200])
+                    s.add(run)
+                run.status, run.heartbeat_at = "running", datetime.now(timezone.utc)
+                self.owner = run.api_key_id           # the key that started it may read what it stores
         except IntegrityError:
-            pass        # another crawler process of this run created it first (distributed mode)
+            self.owner = None   # another crawler process of this run created it first (distributed mode)
+        self.heartbeat = task.LoopingCall(lambda: deferToThread(self._beat))
+        self.heartbeat.start(HEARTBEAT_S, now=False)
+
+    def _beat(self) -> None:
+        """The run is alive: a crawl whose heartbeat stops (killed outright) shows as stalled."""
+        try:
+            with self.lock, self.store.session.begin() as s:
+                run = s.get(CrawlRun, self.spider.run_id)
+                if run is not None:
+                    run.heartbeat_at = datetime.now(timezone.utc)
+        except Exception:          # the next beat tries again; a crawl does not stop for this
+            pass
 
     def close_spider(self, spider=None):
         spider = spider or self.spider
-        self.pool.shutdown(wait=True)
+        if self.heartbeat.running:
+            self.heartbeat.stop()
+        self.extract.close()
         stats = self.crawler.stats
         counts = {k: stats.get_value(f"fiscal/{k}", 0) for k in ("pages", "documents", "extracted", "unchanged", "errors")}
         with self.store.session.begin() as s:
@@ -100,12 +112,12 @@ class StorePipeline:
         store = self.store
         try:
             with self.lock, store.session.begin() as s:
-                store.put_document(s, body, item.get("media_type"), item.get("filename"))
+                store.put_document(s, body, item.get("media_type"), item.get("filename"), key_id=self.owner)
         except IntegrityError:
             pass                               # another crawler process stored it just now
         if not self.extracting or store.has_extraction(sha, __version__):
             return sha                          # the same file through another URL: extracted once
-        result, error = self.pool.submit(_extract, body, item.get("filename"), item["url"]).result()
+        result, error = self.extract(body, item.get("filename"), item["url"], include_text=False)
         try:
             with self.lock, store.session.begin() as s:
                 store.put_extraction(s, sha, __version__, result, error)

@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 
 from scrapy.crawler import CrawlerProcess
 
+from service.settings import get_settings
+
 from . import config
 from .settings import DEFAULTS, UNPOLITE, redis_settings
 from .spiders.portal import PortalSpider
@@ -29,6 +31,9 @@ def crawl(portal_file: str | None = None, seed: str | None = None, db_url: str =
         settings.update(redis_settings(redis_url, run_id))
     settings["CRAWL_ALLOW_PRIVATE"] = allow_private
     settings["CRAWL_EXTRACT"] = os.environ.get("FISCAL_CRAWL_EXTRACT", "1") != "0"
+    limits = get_settings()
+    settings["CRAWL_EXTRACT_TIMEOUT"] = limits.extract_timeout_s
+    settings["CRAWL_EXTRACT_MEMORY_MB"] = limits.extract_memory_mb
     settings.update(extra or {})
     process = CrawlerProcess(settings)
     process.crawl(PortalSpider, portal=portal, db_url=db_url, run_id=run_id)

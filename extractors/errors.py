@@ -32,6 +32,9 @@ class Errors:
     E015 = ErrorCode("E015", 409, "The Idempotency-Key was used for a different request")
     E016 = ErrorCode("E016", 413, "Too many documents in one batch")
     E017 = ErrorCode("E017", 422, "The extractor failed on this document (a defect of ours, logged)")
+    E018 = ErrorCode("E018", 405, "The method is not allowed on this resource")
+    E019 = ErrorCode("E019", 503, "The store cannot be read or written now")
+    E020 = ErrorCode("E020", 429, "Too many crawls are running")
 
     @classmethod
     def all(cls) -> list[ErrorCode]:

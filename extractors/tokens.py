@@ -28,12 +28,31 @@ def _nlp():
     return nlp
 
 
+CHUNK = 200_000       # characters per spaCy Doc (spaCy refuses more than 1,000,000 in one)
+
+
 def tokenize(text: str) -> list[dict]:
-    doc = _nlp()(text)
-    concept_of = {}
-    for ent in doc.ents:
-        for tok in ent:
-            concept_of[tok.i] = ent.ent_id_
-    return [{"text": t.text, "start": t.idx, "end": t.idx + len(t.text),
-             **({"concept": concept_of[t.i]} if t.i in concept_of else {})}
-            for t in doc if not t.is_space]
+    """Every token of the text, in pieces cut at line ends, so that any text the extractor takes
+    (up to its 5,000,000 characters) can be tokenized; offsets are into the whole text."""
+    out = []
+    for start, piece in _pieces(text):
+        doc = _nlp()(piece)
+        concept_of = {}
+        for ent in doc.ents:
+            for tok in ent:
+                concept_of[tok.i] = ent.ent_id_
+        out += [{"text": t.text, "start": start + t.idx, "end": start + t.idx + len(t.text),
+                 **({"concept": concept_of[t.i]} if t.i in concept_of else {})}
+                for t in doc if not t.is_space]
+    return out
+
+
+def _pieces(text: str):
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + CHUNK)
+        if end < len(text):
+            cut = text.rfind("\n", start + CHUNK // 2, end)
+            end = cut + 1 if cut > 0 else end
+        yield start, text[start:end]
+        start = end

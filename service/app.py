@@ -15,7 +15,7 @@ from extractors.errors import Errors
 
 from . import problems
 from .auth import BEARER, KEY_SCOPE, KeyCache, security_requirements
-from .limits import RateLimiter, RequestLimits
+from .limits import RequestLimits, rate_limiter
 from .observability import RequestContext, configure_logging
 from .responses import FastJSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -42,13 +42,14 @@ async def lifespan(app: FastAPI):
     configure_logging(settings.log_json)
     app.state.store = get_store(settings.database_url)
     app.state.key_cache = KeyCache()
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-    app.state.extractor = Extractor(settings.pool_workers, settings.extract_timeout_s, settings.inline_max_chars)
+    app.state.rate_limiter = rate_limiter(settings.rate_limit_per_minute, settings.redis_url)
+    app.state.extractor = Extractor(settings.pool_workers, settings.extract_timeout_s, settings.inline_max_chars,
+                                    settings.extract_memory_mb)
     await app.state.extractor.start()         # the lexicons are loaded here and in the pool
     gc.freeze()       # what start-up loaded lives as long as the process: keep it out of every collection
     app.state.ready = True
     app.state.batches = batches.BatchRunner(app)
-    app.state.batches.resume()
+    app.state.batches.start()
     yield
     await app.state.batches.drain()
     app.state.extractor.close()

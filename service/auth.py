@@ -19,7 +19,7 @@ from extractors.errors import Errors, ExtractionError
 
 from .store.models import ApiKey
 
-SCOPES = ("extract", "admin")
+SCOPES = ("extract", "admin", "metrics")      # metrics: /metrics only, for a scraper
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,11 @@ class Caller:
     key_id: str | None        # None: the service is open (no keys configured)
     scopes: frozenset[str]
     address: str
+
+    @property
+    def is_admin(self) -> bool:
+        """An admin key, or anyone while the service is open: reads what every key brought."""
+        return self.key_id is None or "admin" in self.scopes
 
 
 def new_key(store, name: str, scopes: list[str]) -> str:
@@ -131,10 +136,10 @@ async def authenticate(request: Request, authorization: str | None) -> Caller:
     return Caller(row.id, frozenset(row.scopes.split()), address)
 
 
-async def authorize(request: Request, scope: str) -> Caller:
-    """The caller, who must hold ``scope``; counted against the rate limit."""
+async def authorize(request: Request, scope: str, also: str | None = None) -> Caller:
+    """The caller, who must hold ``scope`` (or ``also``); counted against the rate limit."""
     caller = await authenticate(request, request.headers.get("authorization"))
-    if scope not in caller.scopes:
+    if scope not in caller.scopes and also not in caller.scopes:
         raise ExtractionError(Errors.E013, f"this needs the '{scope}' scope")
     request.app.state.rate_limiter.take(caller.key_id or caller.address)
     request.state.key_id = caller.key_id

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import orjson
 
-from extractors import ExtractionError, extract
 
 
 def _dump(obj, pretty: bool) -> bytes:
@@ -16,28 +15,44 @@ def _dump(obj, pretty: bool) -> bytes:
 
 
 def cmd_extract(args) -> int:
+    """Each file in a pool process under the time and memory limits: a bad file gets its error
+    line, and the files after it are read as usual."""
+    from extractors import warm_up
+    from extractors.decode import tools
+    from service.settings import get_settings
+    from service.worker import GuardedExtraction
+    settings = get_settings()
+    tools.sweep()
+    warm_up()                      # before the pool forks, so that its process starts warm
+    guarded = GuardedExtraction(1, args.timeout or settings.extract_timeout_s,
+                                args.memory_mb if args.memory_mb is not None else settings.extract_memory_mb)
     status = 0
-    for name in args.files:
-        try:
-            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-            out = extract(data, Path(name).name if name != "-" else None, tokens=args.tokens).to_dict(
-                include_text=not args.no_text)
-        except ExtractionError as e:
-            status = 1
-            problem = {**e.to_problem(), "file": name}
-            sys.stderr.write(f"{name}: {e.code} {e.detail}\n")
-            if args.jsonl:
-                sys.stdout.buffer.write(_dump({"error": problem}, False) + b"\n")
-            continue
-        except OSError as e:
-            status = 1
-            sys.stderr.write(f"{name}: E007 {e.strerror}\n")
-            if args.jsonl:
-                sys.stdout.buffer.write(_dump({"error": {"code": "E007", "detail": str(e), "file": name}}, False) + b"\n")
-            continue
-        sys.stdout.buffer.write(_dump(out, not args.jsonl) + b"\n")
-        sys.stdout.flush()
+    try:
+        for name in args.files:
+            try:
+                data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            except OSError as e:
+                status = 1
+                _fail(args, name, {"code": "E007", "detail": e.strerror or str(e)})
+                continue
+            out, problem = guarded(data, Path(name).name if name != "-" else None, include_text=not args.no_text,
+                                   tokens=args.tokens)
+            if problem is not None:
+                status = 1
+                _fail(args, name, problem)
+                continue
+            sys.stdout.buffer.write(_dump(out, not args.jsonl) + b"\n")
+            sys.stdout.flush()
+    finally:
+        guarded.close()
     return status
+
+
+def _fail(args, name: str, problem: dict) -> None:
+    sys.stderr.write(f"{name}: {problem['code']} {problem['detail']}\n")
+    if args.jsonl:
+        sys.stdout.buffer.write(_dump({"error": {**problem, "file": name}}, False) + b"\n")
+        sys.stdout.flush()
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -186,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="one document per line, in the order given")
     p.add_argument("--tokens", action="store_true", help="add the jieba/spaCy tokens")
     p.add_argument("--no-text", action="store_true", help="leave document.text out")
+    p.add_argument("--timeout", type=float, help="seconds per file (default: FISCAL_EXTRACT_TIMEOUT_S, 60)")
+    p.add_argument("--memory-mb", type=int, help="memory limit of the extraction process (default 2048; 0: none)")
     p.set_defaults(func=cmd_extract)
     p = sub.add_parser("serve", help="run the HTTP service")
     p.add_argument("--host", default=settings.host)
@@ -197,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys = p.add_subparsers(dest="action", required=True)
     k = keys.add_parser("create", help="create a key and print it once")
     k.add_argument("name")
-    k.add_argument("--scope", action="append", choices=["extract", "admin"], help="repeat for several (default: extract)")
+    k.add_argument("--scope", action="append", choices=["extract", "admin", "metrics"], help="repeat for several (default: extract)")
     keys.add_parser("list", help="list keys (id, name, scopes, state)")
     k = keys.add_parser("revoke", help="revoke a key by its id")
     k.add_argument("id")
@@ -236,7 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    from sqlalchemy.exc import SQLAlchemyError
+    try:
+        return args.func(args)
+    except SQLAlchemyError as e:
+        # a store that cannot be reached (a closed port, a wrong password, a read-only file): one line
+        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:300]
+        sys.stderr.write(f"fiscal-extract: the store cannot be used: {reason}\n")
+        return 2
 
 
 if __name__ == "__main__":

@@ -4,10 +4,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from extractors import ExtractionError, __version__, extract
 
+from .exports import csv_bytes, xlsx_bytes
 from .store import get_store
 from .store.models import Document, Extraction, Source
 
@@ -51,14 +54,14 @@ def export_rows(db_url: str, fmt: str, path: str) -> int:
             for r in data:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
         return len(data)
-    import pandas as pd
-    frame = pd.DataFrame(data, columns=COLUMNS)       # values stay decimal strings: exact
+    table = [[r[c] for c in COLUMNS] for r in data]      # values stay decimal strings: exact
     if fmt == "csv":
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        Path(path).write_bytes(csv_bytes(COLUMNS, table))
     elif fmt == "xlsx":
-        frame.to_excel(path, index=False)
+        Path(path).write_bytes(xlsx_bytes("rows", COLUMNS, table))
     else:
-        frame.to_parquet(path, index=False)
+        import pandas as pd
+        pd.DataFrame(data, columns=COLUMNS).to_parquet(path, index=False)
     return len(data)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 COLUMNS = {
@@ -30,27 +31,49 @@ def _get(row: dict, path: str):
     return value
 
 
-def to_csv(result: dict, table: str) -> bytes:
-    cols, data = rows(result, table)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def neutral(value):
+    """A text cell that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(A1)``, a
+    leading tab or CR) gets a leading apostrophe (OWASP's CSV-injection advice); numbers stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_bytes(cols: list[str], data) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(cols)
-    writer.writerows([["" if v is None else v for v in r] for r in data])
+    writer.writerows([["" if v is None else neutral(v) for v in r] for r in data])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")      # a BOM, so that Excel reads UTF-8
 
 
-def to_xlsx(result: dict, table: str) -> bytes:
+def xlsx_bytes(title: str, cols: list[str], data) -> bytes:
+    """Text is written as text, never as a formula (openpyxl would take ``=…`` for one)."""
     import openpyxl
-    cols, data = rows(result, table)
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = table
+    sheet.title = title
     sheet.append(cols)
     for r in data:
         sheet.append([_cell(c, v) for c, v in zip(cols, r)])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def to_csv(result: dict, table: str) -> bytes:
+    return csv_bytes(*rows(result, table))
+
+
+def to_xlsx(result: dict, table: str) -> bytes:
+    return xlsx_bytes(table, *rows(result, table))
 
 
 def _cell(column: str, value):

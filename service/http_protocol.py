@@ -13,7 +13,11 @@ import asyncio
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .settings import get_settings
+
 HOLD_AT_MOST = 16 * 1024      # a response head; larger writes are never held back
+HEAD_TIMEOUT = get_settings().head_timeout_s        # 0: none
+BODY_IDLE = get_settings().body_idle_timeout_s
 
 
 class CoalescingTransport:
@@ -53,10 +57,53 @@ class CoalescingTransport:
 
 
 class HttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol writing through a :class:`CoalescingTransport`."""
+    """uvicorn's httptools protocol writing through a :class:`CoalescingTransport`, with the two
+    timeouts uvicorn lacks: a request's head must arrive within ``HEAD_TIMEOUT`` seconds of the
+    connection (or of its first byte, on a kept-alive connection), and its body may pause at most
+    ``BODY_IDLE`` seconds; else the connection is closed. (Idle between requests is uvicorn's
+    ``timeout_keep_alive``.) Without them a client that sends half a request holds a connection for
+    ever, and a few thousand such clients hold a worker."""
+
+    _read_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+        self._arm(HEAD_TIMEOUT)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm(HEAD_TIMEOUT)
+
+    def on_headers_complete(self) -> None:
+        self._arm(BODY_IDLE)
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        self._arm(BODY_IDLE)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        if seconds:
+            self._read_timer = self.loop.call_later(seconds, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+
+    def _too_slow(self) -> None:
+        self._read_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
 
 
 HTTP_PROTOCOL = f"{__name__}:HttpProtocol"       # uvicorn's ``http`` setting

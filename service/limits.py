@@ -9,7 +9,7 @@ import time
 
 from extractors.errors import Errors, ExtractionError
 
-from .observability import header
+from .observability import header, log
 from .problems import problem_response
 
 
@@ -37,6 +37,47 @@ class RateLimiter:
                 self.buckets[who] = (tokens, now)
                 raise RateLimitExceeded((1 - tokens) / self.rate)
             self.buckets[who] = (tokens - 1, now)
+
+
+TOKEN_BUCKET = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = math.min(capacity, (tonumber(b[1]) or capacity) + (now - (tonumber(b[2]) or now)) * rate)
+local ok = 0
+if tokens >= 1 then tokens = tokens - 1; ok = 1 end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
+return {ok, tostring(tokens)}
+"""
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same bucket in Redis, shared by every worker process (and machine) of the service, so
+    that 600/min is 600/min however many workers answer. Redis keeps the time (its TIME), so the
+    workers' clocks do not matter. If Redis cannot be reached, each process limits on its own
+    until it can (logged), rather than refusing or letting everything through."""
+
+    def __init__(self, per_minute: int, url: str) -> None:
+        super().__init__(per_minute)
+        import redis
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.script = self.client.register_script(TOKEN_BUCKET)
+
+    def take(self, who: str) -> None:
+        import redis
+        try:
+            ok, tokens = self.script(keys=[f"fiscal:rate:{who}"], args=[self.capacity, self.rate])
+        except redis.RedisError as e:
+            log.warning("rate limit: Redis unavailable (%s); limiting in this process", type(e).__name__)
+            return super().take(who)
+        if not ok:
+            raise RateLimitExceeded((1 - float(tokens)) / self.rate)
+
+
+def rate_limiter(per_minute: int, redis_url: str | None) -> RateLimiter:
+    return SharedRateLimiter(per_minute, redis_url) if redis_url else RateLimiter(per_minute)
 
 
 class RequestLimits:

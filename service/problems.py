@@ -5,10 +5,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 
 from extractors.errors import Errors, ExtractionError
 
+from .observability import log
 from .responses import ProblemResponse
 
 def problem_response(error: ExtractionError, instance: str | None = None) -> ProblemResponse:
@@ -31,11 +33,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _framework(request: Request, exc: StarletteHTTPException):
         """Errors the framework raises itself (bad multipart, unknown route, wrong method)."""
-        error = {404: Errors.E007, 413: Errors.E004, 415: Errors.E003}.get(exc.status_code, Errors.E005)
+        error = {404: Errors.E007, 405: Errors.E018, 413: Errors.E004, 415: Errors.E003}.get(exc.status_code, Errors.E005)
         response = problem_response(ExtractionError(error, str(exc.detail)), request.url.path)
-        if exc.status_code == 405:
-            response.status_code = 405
+        if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
         return response
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _store(request: Request, exc: SQLAlchemyError):
+        """The store is read-only, gone or unreachable: a coded 503 that says so, never a bare 500."""
+        log.error("store error on %s: %s", request.url.path, str(exc).splitlines()[0][:300])
+        error = ExtractionError(Errors.E019, "the store cannot be read or written now; nothing was kept, retry later")
+        error.retry_after = 10
+        return problem_response(error, request.url.path)
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, exc: ClientDisconnect):

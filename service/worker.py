@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import multiprocessing
 import os
+import resource
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -24,7 +26,7 @@ from pebble import ProcessPool
 from pebble.common import ProcessExpired
 
 from extractors import ExtractionError, extract
-from extractors.decode import sniff
+from extractors.decode import sniff, tools
 from extractors.errors import Errors
 
 from .observability import log
@@ -49,18 +51,38 @@ def _warm() -> None:
     warm_up()
 
 
-def _start_pool_process() -> None:
+_limits = {"memory_mb": 0, "timeout": None}      # of this pool process (set by its initializer)
+
+
+def limit_memory(megabytes: int) -> None:
+    """This process may map at most ``megabytes``: past it an allocation fails (MemoryError)
+    instead of the machine running out."""
+    if megabytes:
+        size = megabytes * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+
+def start_pool_process(memory_mb: int = 0, timeout: float | None = None) -> None:
+    """A pool process: exits with its parent, runs under the memory limit, stops its tools
+    before the time limit, and starts warm."""
     exit_with_parent()
+    _limits.update(memory_mb=memory_mb, timeout=timeout)
+    limit_memory(memory_mb)
+    tools.sweep()
     _warm()
 
 
 def _run(source, filename, source_url, tokens, include_text, delay=0.0) -> tuple[bool, bytes, dict | None]:
     if delay:                       # only the tests ask for a slow document
         time.sleep(delay)
+    tools.set_deadline(_limits["timeout"])
     try:
         result = extract(source, filename, source_url, tokens).to_dict(include_text=include_text)
     except ExtractionError as e:
         return False, orjson.dumps(e.to_problem()), None
+    except MemoryError:
+        detail = f"reading this document needs more memory than the limit ({_limits['memory_mb']} MB)"
+        return False, orjson.dumps(ExtractionError(Errors.E004, detail).to_problem()), None
     except Exception as e:       # a defect of ours: logged in full, answered with a code, not a bare 500
         log.exception("extraction failed on a %s document", type(source).__name__)
         return False, orjson.dumps(ExtractionError(Errors.E017, f"{type(e).__name__}: {e}").to_problem()), None
@@ -79,17 +101,54 @@ def _unpack(ok: bool, payload: bytes, summary: dict | None) -> tuple[bytes, dict
     return payload, summary
 
 
+def guarded_pool(workers: int, timeout: float, memory_mb: int) -> ProcessPool:
+    """Forked, not spawned (uvicorn's worker processes default to spawn): a child starts with the
+    lexicons already loaded and shares their memory with its parent."""
+    return ProcessPool(max_workers=workers, context=multiprocessing.get_context("fork"),
+                       initializer=functools.partial(start_pool_process, memory_mb, timeout))
+
+
+def expired(e: ProcessExpired, memory_mb: int) -> ExtractionError:
+    """A pool process that died mid-document: killed for memory, most likely."""
+    return ExtractionError(Errors.E006, f"the extraction process ended ({e}); the document may need more "
+                                        f"memory than the limit ({memory_mb} MB)")
+
+
+class GuardedExtraction:
+    """Extraction for callers without an event loop (the CLI, the crawler): each document in a
+    pool process under the time and memory limits, a bad one answered with its problem."""
+
+    def __init__(self, workers: int, timeout: float, memory_mb: int) -> None:
+        self.timeout, self.memory_mb = timeout, memory_mb
+        self.pool = guarded_pool(workers, timeout, memory_mb)
+
+    def __call__(self, data, filename=None, source_url=None, include_text=True,
+                 tokens=False) -> tuple[dict | None, dict | None]:
+        future = self.pool.schedule(_run, args=(data, filename, source_url, tokens, include_text), timeout=self.timeout)
+        try:
+            ok, payload, _ = future.result()
+        except (FutureTimeout, TimeoutError):
+            return None, ExtractionError(Errors.E008, f"extraction took longer than {self.timeout} s").to_problem()
+        except ProcessExpired as e:
+            return None, expired(e, self.memory_mb).to_problem()
+        finally:
+            tools.sweep()
+        return (orjson.loads(payload), None) if ok else (None, orjson.loads(payload))
+
+    def close(self) -> None:
+        self.pool.stop()
+        self.pool.join(timeout=5)
+
+
 class Extractor:
-    def __init__(self, workers: int, timeout: float, inline_max_chars: int = 0) -> None:
+    def __init__(self, workers: int, timeout: float, inline_max_chars: int = 0, memory_mb: int = 0) -> None:
         self.inline_max_chars = inline_max_chars
         if inline_max_chars:
             _warm()         # before the pool starts, so that its forked processes start warm too
                             # (nothing to do when a pre-forking parent has loaded everything)
         self._waiting: collections.deque[tuple[asyncio.Future, tuple]] = collections.deque()   # see _inline
-        # forked, not spawned (uvicorn's worker processes default to spawn): a child starts with
-        # the lexicons already loaded and shares their memory with this process
-        self.pool = ProcessPool(max_workers=workers, initializer=_start_pool_process, context=multiprocessing.get_context("fork"))
-        self.timeout = timeout
+        self.pool = guarded_pool(workers, timeout, memory_mb)
+        self.timeout, self.memory_mb = timeout, memory_mb
 
     def runs_inline(self, source, delay: float = 0.0) -> bool:
         """Short plain text: its extraction time is bounded by its length, well under the time limit."""
@@ -125,7 +184,10 @@ class Extractor:
         except (FutureTimeout, TimeoutError):
             raise ExtractionError(Errors.E008, f"extraction took longer than {self.timeout} s") from None
         except ProcessExpired as e:
-            raise ExtractionError(Errors.E006, f"the extraction process ended ({e})") from None
+            raise expired(e, self.memory_mb) from None
+        finally:
+            if future.done():
+                tools.sweep()
         return _unpack(ok, payload, summary)
 
     def _inline(self, *args) -> asyncio.Future:

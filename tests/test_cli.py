@@ -41,9 +41,3 @@ def test_single_failing_file_exits_nonzero_with_code_on_stderr(tmp_path):
     bad.write_bytes(b"%PDF-1.7 nothing")
     p = run("extract", str(bad))
     assert p.returncode == 1 and "E006" in p.stderr and p.stdout == ""
-
-
-def test_eval_prints_scores(capsys):
-    assert main(["eval", str(CORPUS)]) == 0
-    out = capsys.readouterr().out
-    assert "ALL: facts P=1.00 R=1.00 F1=1.00" in out

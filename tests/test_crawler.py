@@ -221,7 +221,7 @@ def test_crawl_api_starts_a_crawl_and_lists_documents(portal, first_crawl, tmp_p
         r = client.post("/v1/crawls", json=body, headers={"authorization": f"Bearer {admin}"})
         assert r.status_code == 202
         crawl_id = r.json()["id"]
-        auth = {"authorization": f"Bearer {user}"}
+        auth, theirs = {"authorization": f"Bearer {admin}"}, {"authorization": f"Bearer {user}"}
         status = None
         for _ in range(300):
             got = client.get(f"/v1/crawls/{crawl_id}", headers=auth)
@@ -229,9 +229,13 @@ def test_crawl_api_starts_a_crawl_and_lists_documents(portal, first_crawl, tmp_p
                 status = got.json()
                 break
             time.sleep(0.2)
-        assert status and status["counts"]["errors"] >= 5
+        assert status and status["counts"]["errors"] >= 5 and status["stalled"] is False
+        assert client.get(f"/v1/crawls/{crawl_id}", headers=theirs).status_code == 403     # an extract key
         page = client.get("/v1/documents?region=盐边县&year=2023&doc_type=final_accounts&limit=10", headers=auth).json()
         assert page["total"] == 41 and len(page["items"]) == 10
         assert all(i["fiscal_year"] == 2023 and i["region"]["county"] == "盐边县" for i in page["items"])
         one = client.get(f"/v1/documents/{page['items'][0]['sha256']}", headers=auth).json()
         assert one["document"]["fiscal_year"] == 2023
+        # what the admin's crawl stored is not another key's to read
+        assert client.get("/v1/documents?limit=10", headers=theirs).json()["total"] == 0
+        assert client.get(f"/v1/documents/{page['items'][0]['sha256']}", headers=theirs).status_code == 404

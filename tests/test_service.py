@@ -393,7 +393,8 @@ def test_jsonld_expands_and_answers_sparql(open_client):
     def loader(url, options=None):
         assert url.endswith("/v1/context.jsonld")
         return {"contextUrl": None, "documentUrl": url, "document": context}
-    expanded = jsonld.expand(doc, {"documentLoader": loader})
+    assert doc["@context"] == "/v1/context.jsonld"        # relative to the answer's address, never the Host header's
+    expanded = jsonld.expand(doc, {"documentLoader": loader, "base": "http://127.0.0.1:8000/v1/extract"})
     assert expanded and any("http://data.openbudgets.eu/ontology/dsd/measure/amount" in n
                             for n in _nodes(expanded))
     graph = Graph()

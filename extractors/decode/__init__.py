@@ -34,6 +34,8 @@ def decode(data: bytes, filename: str | None = None) -> Decoded:
     kind = sniff(data, filename)
     if kind == "damaged zip":
         raise ExtractionError(Errors.E006, "a damaged ZIP container (not a readable .docx/.xlsx)")
+    if kind == "text" and _claims_binary_type(filename):
+        raise ExtractionError(Errors.E003, f"the file is named {filename} but its bytes are not that format")
     if kind == "text":
         from .text import decode_text
         text, encoding = decode_text(data)
@@ -62,10 +64,20 @@ def sniff(data: bytes, filename: str | None) -> str:
         return "image"
     if head[:4] in (b"Rar!", b"7z\xbc\xaf") or head[:2] == b"\x1f\x8b":
         return "archive"
+    if head[:2] == b"MZ" or head[:4] in (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xcf"):
+        return "executable"
     sample = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sample.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in sample or b"<table" in sample:
         return "html"
     return "text"
+
+
+BINARY_SUFFIXES = (".pdf", ".docx", ".xlsx", ".xls", ".doc")
+
+
+def _claims_binary_type(filename: str | None) -> bool:
+    """A name that promises a binary format whose bytes are none: a renamed file, not text."""
+    return bool(filename) and filename.lower().endswith(BINARY_SUFFIXES)
 
 
 def _zip_kind(data: bytes) -> str:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
 from ..errors import Errors, ExtractionError
 from ..tables import MAX_CELLS, TextBuilder
 from . import Decoded
 from .safety import check_zip
+from .tools import job_dir, run_tool
 
 MAX_EMPTY_ROWS = 1000       # a sheet that goes on empty this long has ended
 CONVERT_TIMEOUT = 60
@@ -50,6 +48,9 @@ def decode_xlsx(data: bytes) -> Decoded:
     builder = TextBuilder()
     try:
         for sheet in book.worksheets:
+            # the cells the sheet holds, not the dimension it declares (a sheet may claim
+            # A1:XFD1048576 and hold a cell every thousand rows)
+            sheet.reset_dimensions()
             rows = _sheet_rows((_xlsx_cell(c) for c in row) for row in sheet.iter_rows())
             _sheet(builder, sheet.title, rows, "xlsx")
     finally:
@@ -80,16 +81,13 @@ def decode_doc(data: bytes) -> Decoded:
     if not soffice:
         raise ExtractionError(Errors.E010, "legacy .doc needs LibreOffice (libreoffice-writer) to convert it; "
                                            "send .docx or PDF instead")
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "input.doc"
+    with job_dir() as tmp:
+        source = tmp / "input.doc"
         source.write_bytes(data)
-        try:
-            subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
-                            "--convert-to", "docx", "--outdir", tmp, str(source)],
-                           capture_output=True, timeout=CONVERT_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            raise ExtractionError(Errors.E008, "LibreOffice took too long to convert the .doc") from None
-        converted = Path(tmp) / "input.docx"
+        run_tool([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
+                  "--convert-to", "docx", "--outdir", str(tmp), str(source)], tmp,
+                 timeout=CONVERT_TIMEOUT, what="LibreOffice's conversion of the .doc")
+        converted = tmp / "input.docx"
         if not converted.exists():
             raise ExtractionError(Errors.E006, "LibreOffice could not convert this .doc")
         decoded = decode_docx(converted.read_bytes())

@@ -41,10 +41,25 @@ def decode_pdf(data: bytes) -> Decoded:
 
 
 def _why(e: Exception) -> str:
-    name = type(e).__name__
-    if "Password" in name or "encrypt" in str(e).lower():
-        return "the PDF is encrypted; send a copy without a password"
-    return f"the PDF cannot be read ({name})"
+    if any("Password" in type(x).__name__ or "ncrypt" in type(x).__name__ or "encrypt" in str(x).lower()
+           for x in _chain(e)):
+        return "the PDF is encrypted (it needs a password); send a copy without one"
+    return f"the PDF cannot be read ({type(e).__name__})"
+
+
+def _chain(e: BaseException):
+    """The error, the errors it wraps (pdfplumber's PdfminerException holds pdfminer's in args)
+    and the ones it was raised from."""
+    seen = []
+    todo = [e]
+    while todo and len(seen) < 10:
+        x = todo.pop()
+        if x is None or x in seen:
+            continue
+        seen.append(x)
+        todo += [a for a in getattr(x, "args", ()) if isinstance(a, BaseException)]
+        todo += [x.__cause__, x.__context__]
+    return seen
 
 
 def _blocks(pages) -> tuple[list, int]:

@@ -5,23 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import socket
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Header, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extractors import Errors, ExtractionError, __version__
 
-from ..auth import ExtractCaller
-from ..observability import observe_result
+from ..auth import Caller, ExtractCaller
+from ..observability import log, observe_result
 from ..responses import NDJSONResponse
 from ..schemas import PROBLEM_RESPONSES, ExtractRequest
+from ..store.db import clean_text
 from ..store.models import Batch, BatchItem, Document
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
@@ -77,52 +81,80 @@ async def _documents(request: Request) -> list[tuple[bytes, str | None]]:
              summary="Submit up to N documents; they are processed in the background")
 async def create_batch(request: Request, caller: ExtractCaller,
                        idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> JSONResponse:
-    idempotency_key = (idempotency_key or "").strip() or None
+    key = _namespaced(caller, idempotency_key)
     docs = await _documents(request)
     settings = request.app.state.settings
     if len(docs) > settings.batch_max_documents:
         raise ExtractionError(Errors.E016, f"{len(docs)} documents; the limit is {settings.batch_max_documents}")
     store = request.app.state.store
     fingerprint = hashlib.sha256(b"".join(hashlib.sha256(d).digest() for d, _ in docs)).hexdigest()
-    if idempotency_key:
-        earlier = _earlier(request, idempotency_key, fingerprint)
+    if key:
+        earlier = _earlier(request, key, fingerprint)
         if earlier is not None:
             return earlier
     batch_id = str(uuid.uuid4())
     try:
-        with store.session.begin() as s:
-            s.add(Batch(id=batch_id, idempotency_key=idempotency_key, api_key_id=caller.key_id))
-            s.flush()                                  # claim the key before writing the documents
-            for i, (data, name) in enumerate(docs):
-                sha = store.put_document(s, data, None, name)
-                s.add(BatchItem(batch_id=batch_id, position=i, filename=name, document_sha256=sha, status="queued"))
+        await run_in_threadpool(_write_batch, store, batch_id, key, caller.key_id, docs)
     except IntegrityError:
-        # the same key, or the same new document, arrived in a concurrent request
-        earlier = _earlier(request, idempotency_key, fingerprint) if idempotency_key else None
+        # the same Idempotency-Key in a concurrent request of this caller
+        earlier = _earlier(request, key, fingerprint) if key else None
         if earlier is None:
             raise ExtractionError(Errors.E015, "a concurrent request is storing the same batch; retry") from None
         return earlier
     request.app.state.batches.submit(batch_id)
-    return JSONResponse(_status(request, batch_id), status_code=202, headers={"location": f"/v1/batches/{batch_id}"})
+    return JSONResponse(_status(request, caller, batch_id), status_code=202,
+                        headers={"location": f"/v1/batches/{batch_id}"})
+
+
+def _namespaced(caller: Caller, idempotency_key: str | None) -> str | None:
+    """An Idempotency-Key is the caller's own: another key's same string is another key."""
+    key = (idempotency_key or "").strip()
+    return f"{caller.key_id or '-'}:{key}" if key else None
+
+
+def _write_batch(store, batch_id: str, key: str | None, owner: str | None, docs) -> None:
+    """The documents first (each written at once, a concurrent copy of the same one being no
+    error), then the batch and its items, which refer to them."""
+    with store.session.begin() as s:
+        shas = [store.put_document(s, data, None, name, key_id=owner) for data, name in docs]
+        s.add(Batch(id=batch_id, idempotency=key, api_key_id=owner))
+        s.flush()
+        for i, ((_, name), sha) in enumerate(zip(docs, shas)):
+            s.add(BatchItem(batch_id=batch_id, position=i, filename=clean_text(name, 500), document_sha256=sha,
+                            status="queued"))
 
 
 def _earlier(request: Request, key: str, fingerprint: str) -> JSONResponse | None:
     """The batch an Idempotency-Key already made (200), or E015 if it was for other documents."""
     with request.app.state.store.session() as s:
-        existing = s.scalar(select(Batch).where(Batch.idempotency_key == key))
+        existing = s.scalar(select(Batch).where(Batch.idempotency == key))
         if existing is None:
             return None
         if _fingerprint(existing) != fingerprint:
             raise ExtractionError(Errors.E015, "this Idempotency-Key was used for other documents")
         batch_id = existing.id
-    return JSONResponse(_status(request, batch_id), status_code=200)
+    return JSONResponse(_status_of(request, batch_id), status_code=200)
 
 
 def _fingerprint(batch: Batch) -> str:
     return hashlib.sha256(b"".join(bytes.fromhex(i.document_sha256) for i in batch.items)).hexdigest()
 
 
-def _status(request: Request, batch_id: str) -> dict:
+def _owned(s, caller: Caller, batch_id: str) -> Batch:
+    """The caller's batch (an admin reads every batch); another's is not found, as if it did not exist."""
+    batch = s.get(Batch, batch_id)
+    if batch is None or not (caller.is_admin or batch.api_key_id == caller.key_id):
+        raise ExtractionError(Errors.E007, f"no batch {batch_id}")
+    return batch
+
+
+def _status(request: Request, caller: Caller, batch_id: str) -> dict:
+    with request.app.state.store.session() as s:
+        _owned(s, caller, batch_id)
+    return _status_of(request, batch_id)
+
+
+def _status_of(request: Request, batch_id: str) -> dict:
     with request.app.state.store.session() as s:
         batch = s.get(Batch, batch_id)
         if batch is None:
@@ -137,9 +169,9 @@ def _status(request: Request, batch_id: str) -> dict:
 
 
 @router.get("/{batch_id}", response_model=BatchStatus, responses=PROBLEM_RESPONSES,
-            summary="Progress and per-document status")
+            summary="Progress and per-document status (the caller's own batches; an admin key reads all)")
 def get_batch(request: Request, caller: ExtractCaller, batch_id: BatchId) -> JSONResponse:
-    return JSONResponse(_status(request, batch_id))
+    return JSONResponse(_status(request, caller, batch_id))
 
 
 @router.get("/{batch_id}/results", response_class=NDJSONResponse, responses=PROBLEM_RESPONSES,
@@ -148,9 +180,7 @@ def batch_results(request: Request, caller: ExtractCaller, batch_id: BatchId) ->
     store = request.app.state.store
     lines = []
     with store.session() as s:
-        batch = s.get(Batch, batch_id)
-        if batch is None:
-            raise ExtractionError(Errors.E007, f"no batch {batch_id}")
+        batch = _owned(s, caller, batch_id)
         for item in batch.items:
             if item.status == "done":
                 row = store.latest_extraction(s, item.document_sha256)
@@ -163,24 +193,48 @@ def batch_results(request: Request, caller: ExtractCaller, batch_id: BatchId) ->
 
 
 class BatchRunner:
-    """Runs queued batch items through the extraction pool, a few at a time."""
+    """Runs queued batch items through the extraction pool, a few at a time. Every server worker
+    runs one; an item is extracted by the worker that claims it, under a lease that another
+    worker may take over once it has run out (the first worker died), so that an item is
+    extracted once however many workers resume the same batches after a restart."""
+
+    SWEEP_S = 15.0
 
     def __init__(self, app) -> None:
         self.app = app
-        self.semaphore = asyncio.Semaphore(app.state.settings.batch_concurrency)
+        settings = app.state.settings
+        self.semaphore = asyncio.Semaphore(settings.batch_concurrency)
+        self.lease = timedelta(seconds=settings.extract_timeout_s * 2 + 30)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.tasks: set[asyncio.Task] = set()
+        self.running: set[str] = set()
 
     def submit(self, batch_id: str) -> None:
+        if batch_id in self.running:
+            return
+        self.running.add(batch_id)
         task = asyncio.get_running_loop().create_task(self._run(batch_id))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda _: self.running.discard(batch_id))
 
     def resume(self) -> None:
-        """At start-up: finish what a stopped server left queued."""
+        """At start-up, and every ``SWEEP_S``: the batches with items no live worker holds."""
+        now = datetime.now(timezone.utc)
         with self.app.state.store.session() as s:
-            ids = s.scalars(select(BatchItem.batch_id).where(BatchItem.status == "queued").distinct()).all()
+            ids = s.scalars(select(BatchItem.batch_id).where(
+                BatchItem.status == "queued",
+                or_(BatchItem.lease_until.is_(None), BatchItem.lease_until < now)).distinct()).all()
         for batch_id in ids:
             self.submit(batch_id)
+
+    async def sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.SWEEP_S)
+            try:
+                self.resume()
+            except Exception:            # a store that is down now is tried again at the next sweep
+                log.exception("batch sweep failed")
 
     async def _run(self, batch_id: str) -> None:
         store = self.app.state.store
@@ -189,26 +243,57 @@ class BatchRunner:
                       s.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id, BatchItem.status == "queued"))]
         await asyncio.gather(*(self._item(*q) for q in queued))
         with store.session.begin() as s:
-            s.get(Batch, batch_id).finished_at = datetime.now(timezone.utc)
+            batch = s.get(Batch, batch_id)
+            if batch is not None and all(i.status != "queued" for i in batch.items):
+                batch.finished_at = batch.finished_at or datetime.now(timezone.utc)
+
+    def _claim(self, item_id: int) -> bool:
+        now = datetime.now(timezone.utc)
+        with self.app.state.store.session.begin() as s:
+            claimed = s.execute(update(BatchItem).where(
+                BatchItem.id == item_id, BatchItem.status == "queued",
+                or_(BatchItem.lease_until.is_(None), BatchItem.lease_until < now),
+            ).values(claimed_by=self.worker, lease_until=now + self.lease))
+            return claimed.rowcount == 1
 
     async def _item(self, item_id: int, sha: str, filename: str | None) -> None:
         store = self.app.state.store
         async with self.semaphore:
-            with store.session() as s:
-                data = s.get(Document, sha).content
+            if not await run_in_threadpool(self._claim, item_id):
+                return                     # another worker has it
             try:
-                payload = await self.app.state.extractor.run(data, filename, include_text=False)
-                result, error = orjson.loads(payload), None
-                observe_result({"doc_type": result["document"]["doc_type"],
-                                "findings": [(f["rule"], f["severity"]) for f in result["findings"]]})
-            except ExtractionError as e:
-                result, error = None, e.to_problem()
+                error = await self._extract(sha, filename)
+            except Exception as e:         # a defect of ours or a store fault: the item still ends
+                log.exception("batch item %s failed", item_id)
+                error = ExtractionError(Errors.E017, f"{type(e).__name__}: {e}").to_problem()
             with store.session.begin() as s:
-                if result is not None:
-                    store.put_extraction(s, sha, __version__, result, None)
-                    s.get(Document, sha).media_type = result["document"]["source"]["media_type"]
                 item = s.get(BatchItem, item_id)
                 item.status, item.error = ("done", None) if error is None else ("failed", error)
+
+    async def _extract(self, sha: str, filename: str | None) -> dict | None:
+        """The item's document extracted and stored (once per extractor version); its problem, or None."""
+        store = self.app.state.store
+        if store.has_extraction(sha, __version__):
+            return None
+        with store.session() as s:
+            data = s.get(Document, sha).content
+        try:
+            payload = await self.app.state.extractor.run(data, filename, include_text=False)
+        except ExtractionError as e:
+            return e.to_problem()
+        result = orjson.loads(payload)
+        observe_result({"doc_type": result["document"]["doc_type"],
+                        "findings": [(f["rule"], f["severity"]) for f in result["findings"]]})
+        with store.session.begin() as s:
+            store.put_extraction(s, sha, __version__, result, None)
+            s.get(Document, sha).media_type = result["document"]["source"]["media_type"]
+        store.remember(sha, __version__)
+        return None
+
+    def start(self) -> None:
+        self.resume()
+        task = asyncio.get_running_loop().create_task(self.sweep_forever())
+        self.tasks.add(task)
 
     async def drain(self) -> None:
         for task in list(self.tasks):

@@ -3,29 +3,35 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path as PathParam, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from extractors import Errors, ExtractionError
 
-from ..auth import AdminCaller, ExtractCaller
+from ..auth import AdminCaller, Caller, ExtractCaller
+from ..observability import log
 from ..schemas import PROBLEM_RESPONSES
-from ..store.models import CrawlRun, Extraction, Source
+from ..store.models import CrawlRun, DocumentAccess, Extraction, Source
 
 router = APIRouter(prefix="/v1", tags=["crawls"])
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class CrawlRequest(BaseModel):
-    seed: str | None = Field(default=None, description="a start URL (generic portal configuration)")
-    portal: str | None = Field(default=None, description="a portal YAML name under crawler/portals")
-    region: str | None = Field(default=None, description="a province, city or county from the portal directory")
+    seed: str | None = Field(default=None, max_length=2000, pattern=r"^https?://[^\s\x00]+$",
+                             description="a start URL, http or https (generic portal configuration)")
+    portal: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,100}$",
+                               description="a portal YAML name under crawler/portals")
+    region: str | None = Field(default=None, max_length=100, pattern=r"^[^\x00-\x1f]+$",
+                               description="a province, city or county from the portal directory")
     allow_private_addresses: bool = False
     polite: bool = Field(default=True, description="false only for a portal of your own (tests, benchmarks)")
 
@@ -33,20 +39,26 @@ class CrawlRequest(BaseModel):
 class CrawlStatus(BaseModel):
     id: str
     portal: str | None
-    status: str
+    status: str = Field(description="starting | running | finished | failed")
     counts: dict | None
     started_at: str | None
     finished_at: str | None
+    stalled: bool = Field(False, description="running, but no sign of life for a minute (the process was killed)")
+    error: str | None = None
+
+
+CrawlId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9._:-]{1,100}$")]
+ALIVE = timedelta(seconds=60)        # a run with no heartbeat for this long is no longer counted as running
 
 
 @router.post("/crawls", status_code=202, response_model=CrawlStatus, responses=PROBLEM_RESPONSES,
-             summary="Start a crawl (admin scope); it runs in its own process")
+             summary="Start a crawl (admin scope); it runs in its own process, a few at a time")
 def start_crawl(request: Request, caller: AdminCaller, body: CrawlRequest) -> JSONResponse:
     if not (body.seed or body.portal or body.region):
         raise ExtractionError(Errors.E005, "give seed, portal or region")
+    settings = request.app.state.settings
     run_id = str(uuid.uuid4())
-    cmd = [sys.executable, "-m", "service.cli", "crawl", "--db", request.app.state.settings.database_url,
-           "--run-id", run_id]
+    cmd = [sys.executable, "-m", "service.cli", "crawl", "--db", settings.database_url, "--run-id", run_id]
     if body.portal:
         path = (ROOT / "crawler" / "portals" / f"{body.portal}.yaml").resolve()
         if path.parent != (ROOT / "crawler" / "portals").resolve() or not path.exists():
@@ -60,26 +72,78 @@ def start_crawl(request: Request, caller: AdminCaller, body: CrawlRequest) -> JS
         cmd.append("--allow-private-addresses")
     if not body.polite:
         cmd += ["--no-politeness", "--timeout", "2"]
-    subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    return JSONResponse({"id": run_id, "portal": body.portal or body.seed or body.region, "status": "starting",
-                         "counts": None, "started_at": None, "finished_at": None}, status_code=202,
-                        headers={"location": f"/v1/crawls/{run_id}"})
+    label = (body.portal or body.seed or body.region)[:200]
+    _claim_slot(request.app.state.store, settings, caller, run_id, label)
+    log_path = Path(settings.crawl_log_dir) / f"{run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    threading.Thread(target=_reap, args=(request.app.state.store, proc, run_id, log_path),
+                     name=f"crawl-{run_id[:8]}", daemon=True).start()
+    return JSONResponse({"id": run_id, "portal": label, "status": "starting", "counts": None,
+                         "started_at": None, "finished_at": None, "stalled": False, "error": None},
+                        status_code=202, headers={"location": f"/v1/crawls/{run_id}"})
+
+
+def _claim_slot(store, settings, caller: Caller, run_id: str, label: str) -> None:
+    """The run's row, written before its process starts, once the limits allow it: at most
+    ``crawl_max_running`` crawls at once, ``crawl_max_per_key`` of them one key's."""
+    now = datetime.now(timezone.utc)
+    with store.session.begin() as s:
+        live = s.scalars(select(CrawlRun).where(CrawlRun.status.in_(("starting", "running")))).all()
+        live = [r for r in live if _seen(r) > now - ALIVE]
+        mine = [r for r in live if r.api_key_id == caller.key_id]
+        if len(live) >= settings.crawl_max_running or len(mine) >= settings.crawl_max_per_key:
+            error = ExtractionError(Errors.E020, f"{len(live)} crawls are running ({len(mine)} of this key); "
+                                                 f"the limits are {settings.crawl_max_running} and "
+                                                 f"{settings.crawl_max_per_key} per key")
+            error.retry_after = 60
+            raise error
+        s.add(CrawlRun(id=run_id, portal=label, status="starting", api_key_id=caller.key_id, heartbeat_at=now))
+
+
+def _seen(run: CrawlRun) -> datetime:
+    when = run.heartbeat_at or run.started_at
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _reap(store, proc: subprocess.Popen, run_id: str, log_path: Path) -> None:
+    """Wait for the crawl process (no zombie is left), and record how it ended when it could not
+    say so itself (a bad seed, a crash): its status and the end of its log."""
+    code = proc.wait()
+    try:
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:].strip()
+    except OSError:
+        tail = ""
+    try:
+        with store.session.begin() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is not None and run.status in ("starting", "running"):
+                run.status, run.finished_at = "failed", datetime.now(timezone.utc)
+                run.error = f"the crawl process ended with status {code}" + (f": {tail}" if tail else "")
+            elif run is not None and code != 0 and not run.error:
+                run.error = f"the crawl process ended with status {code}" + (f": {tail}" if tail else "")
+    except Exception:
+        log.exception("could not record the end of crawl %s", run_id)
 
 
 @router.get("/crawls/{crawl_id}", response_model=CrawlStatus, responses=PROBLEM_RESPONSES,
-            summary="A crawl's status and counts")
-def get_crawl(request: Request, caller: ExtractCaller, crawl_id: str) -> JSONResponse:
+            summary="A crawl's status and counts (admin scope)")
+def get_crawl(request: Request, caller: AdminCaller, crawl_id: CrawlId) -> JSONResponse:
     store = request.app.state.store
     with store.session() as s:
         run = s.get(CrawlRun, crawl_id)
         if run is None:
-            raise ExtractionError(Errors.E007, f"no crawl {crawl_id} (yet)")
+            raise ExtractionError(Errors.E007, f"no crawl {crawl_id}")
         counts = dict(run.counts or {})
         if run.status == "running":
-            counts["fetched_so_far"] = len(s.scalars(select(Source.url).where(Source.run_id == crawl_id)).all())
+            counts["fetched_so_far"] = s.scalar(select(func.count()).select_from(Source).where(Source.run_id == crawl_id))
+        stalled = run.status in ("starting", "running") and _seen(run) < datetime.now(timezone.utc) - ALIVE
         return JSONResponse({"id": run.id, "portal": run.portal, "status": run.status, "counts": counts,
                              "started_at": run.started_at.isoformat() if run.started_at else None,
-                             "finished_at": run.finished_at.isoformat() if run.finished_at else None})
+                             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                             "stalled": stalled, "error": run.error})
 
 
 class DocumentRow(BaseModel):
@@ -99,28 +163,40 @@ class DocumentPage(BaseModel):
 
 
 @router.get("/documents", response_model=DocumentPage, responses=PROBLEM_RESPONSES,
-            summary="Stored results, filtered by region, year and type, paginated")
+            summary="Stored results the caller may read (an admin key: all), filtered by region, year and type, paginated")
 def list_documents(request: Request, caller: ExtractCaller,
-                   region: Annotated[str | None, Query(description="province, city or county name, or the code")] = None,
+                   region: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$",
+                                                       description="province, city or county name, or the code")] = None,
                    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
                    doc_type: Annotated[str | None, Query(pattern="^(final_accounts|budget|performance_evaluation|unknown)$")] = None,
-                   offset: Annotated[int, Query(ge=0)] = 0,
+                   offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
+    """Read from the results' summary columns, one page at a time: never the whole results."""
     store = request.app.state.store
+    latest = (select(func.max(Extraction.id)).where(Extraction.result.is_not(None))
+              .group_by(Extraction.document_sha256))
+    query = select(Extraction).where(Extraction.id.in_(latest))
+    if region:
+        query = query.where(or_(Extraction.province == region, Extraction.city == region,
+                                Extraction.county == region, Extraction.region_code == region))
+    if year:
+        query = query.where(Extraction.fiscal_year == year)
+    if doc_type:
+        query = query.where(Extraction.doc_type == doc_type)
+    if not caller.is_admin:
+        query = query.where(Extraction.document_sha256.in_(
+            select(DocumentAccess.document_sha256).where(DocumentAccess.api_key_id == caller.key_id)))
+    columns = (Extraction.document_sha256, Extraction.department, Extraction.province, Extraction.city,
+               Extraction.county, Extraction.region_code, Extraction.fiscal_year, Extraction.doc_type,
+               Extraction.source_url)
     with store.session() as s:
-        urls = {sha: url for url, sha in s.execute(select(Source.url, Source.sha256).where(Source.sha256.is_not(None)))}
-        latest = {}
-        for ex in s.scalars(select(Extraction).where(Extraction.result.is_not(None)).order_by(Extraction.created_at)):
-            latest[ex.document_sha256] = ex.result["document"]
-    rows = []
-    for sha, d in sorted(latest.items()):
-        r = d.get("region") or {}
-        if region and region not in (r.get("province"), r.get("city"), r.get("county"), r.get("code")):
-            continue
-        if year and d.get("fiscal_year") != year:
-            continue
-        if doc_type and d.get("doc_type") != doc_type:
-            continue
-        rows.append({"sha256": sha, "department": d.get("department"), "region": r, "fiscal_year": d.get("fiscal_year"),
-                     "doc_type": d.get("doc_type"), "source_url": urls.get(sha) or d.get("source", {}).get("url")})
-    return JSONResponse({"total": len(rows), "offset": offset, "limit": limit, "items": rows[offset:offset + limit]})
+        total = s.scalar(select(func.count()).select_from(query.subquery()))
+        page = s.execute(query.with_only_columns(*columns).order_by(Extraction.document_sha256)
+                         .offset(offset).limit(limit)).all()
+        shas = [row[0] for row in page]
+        urls = dict(s.execute(select(Source.sha256, func.min(Source.url)).where(Source.sha256.in_(shas))
+                              .group_by(Source.sha256)).all()) if shas else {}
+    items = [{"sha256": sha, "department": dept, "region": {"province": p, "city": c, "county": k, "code": code},
+              "fiscal_year": fy, "doc_type": dt, "source_url": urls.get(sha) or url}
+             for sha, dept, p, c, k, code, fy, dt, url in page]
+    return JSONResponse({"total": total, "offset": offset, "limit": limit, "items": items})

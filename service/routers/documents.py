@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from extractors import Errors, ExtractionError
 
-from ..auth import ExtractCaller
+from ..auth import Caller, ExtractCaller
 from ..exports import to_csv, to_xlsx
 from ..responses import CSVResponse
 from ..schemas import PROBLEM_RESPONSES
@@ -18,10 +18,11 @@ Sha = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="the document's 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _result(request: Request, sha: str) -> dict:
+def _result(request: Request, caller: Caller, sha: str) -> dict:
+    """The stored result, if the caller may read it (a document another key brought is not found)."""
     store = request.app.state.store
     with store.session() as s:
-        row = store.latest_extraction(s, sha)
+        row = store.latest_extraction(s, sha) if store.may_read(s, sha, caller.key_id, caller.is_admin) else None
         if row is None:
             raise ExtractionError(Errors.E007, f"no stored result for document {sha}")
         return row.result
@@ -30,7 +31,7 @@ def _result(request: Request, sha: str) -> dict:
 @router.get("/{sha256}", responses=PROBLEM_RESPONSES, summary="The stored result of a document (without its text)")
 def stored_result(request: Request, caller: ExtractCaller, sha256: Sha) -> Response:
     import orjson
-    return Response(orjson.dumps(_result(request, sha256)), media_type="application/json")
+    return Response(orjson.dumps(_result(request, caller, sha256)), media_type="application/json")
 
 
 @router.get("/{sha256}/{table}.{fmt}", response_class=CSVResponse,
@@ -38,7 +39,7 @@ def stored_result(request: Request, caller: ExtractCaller, sha256: Sha) -> Respo
             summary="Facts, line items or findings of a stored document as CSV or XLSX")
 def export(request: Request, caller: ExtractCaller, sha256: Sha,
            table: Literal["facts", "line_items", "findings"], fmt: Literal["csv", "xlsx"]) -> Response:
-    result = _result(request, sha256)
+    result = _result(request, caller, sha256)
     name = f"{sha256[:12]}-{table}.{fmt}"
     headers = {"content-disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":

@@ -6,8 +6,8 @@ from typing import NamedTuple
 
 import orjson
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from starlette.background import BackgroundTasks
 
 from extractors import Errors, ExtractionError, __version__
 
@@ -90,36 +90,35 @@ TOKENS = Flag("tokens", False, "add the jieba/spaCy tokens of the text")
 INCLUDE_TEXT = Flag("include_text", True, "carry document.text in the result")
 
 
-async def run_extraction(request: Request, document: dict, tokens: bool = False,
-                         background: BackgroundTasks | None = None, include_text: bool = True) -> bytes:
-    """The result's JSON bytes, as the extraction process wrote them."""
+async def run_extraction(request: Request, document: dict, tokens: bool = False, keep: bool = False,
+                         include_text: bool = True) -> bytes:
+    """The result's JSON bytes, as the extraction process wrote them. With ``keep`` (and
+    ``store_results``) the document and its result are stored before the answer leaves, and the
+    caller's key may read them later; a store that cannot take them is an E019 answer, not a
+    result that silently was not kept."""
     started = time.perf_counter()
     payload, summary = await request.app.state.extractor.run_with_summary(
         document["source"], document["filename"], document["source_url"], tokens, include_text)
     EXTRACTION.observe(time.perf_counter() - started)
     observe_result(summary)
     store = request.app.state.store
-    if background is not None and request.app.state.settings.store_results \
-            and not store.has_extraction(summary["sha256"], __version__):
-        background.add_task(_store, store, document, payload)
+    key_id = getattr(request.state, "key_id", None)
+    if keep and request.app.state.settings.store_results and not store.kept(summary["sha256"], __version__, key_id):
+        await run_in_threadpool(_store, store, document, payload, key_id)
     return payload
 
 
-def _store(store, document: dict, payload: bytes) -> None:
+def _store(store, document: dict, payload: bytes, key_id: str | None) -> None:
     result = orjson.loads(payload)
     sha = result["document"]["sha256"]
-    if store.has_extraction(sha, __version__):      # stored by a request that came just before
-        return
     source = document["source"]
     data = source if isinstance(source, bytes) else source.encode("utf-8", "surrogatepass")
     kept = {**result, "document": {k: v for k, v in result["document"].items() if k != "text"}}
-    try:
-        with store.session.begin() as s:
-            store.put_document(s, data, result["document"]["source"]["media_type"], document["filename"])
+    with store.session.begin() as s:
+        store.put_document(s, data, result["document"]["source"]["media_type"], document["filename"], key_id=key_id)
+        if not store.has_extraction(sha, __version__):
             store.put_extraction(s, sha, __version__, kept, None)
-        store.remember(sha, __version__)
-    except Exception:        # a concurrent insert of the same document: it is stored already
-        pass
+    store.remember(sha, __version__, key_id)
 
 
 def respond(request: Request, body: dict | bytes, include_text: bool = True) -> Response:
@@ -133,9 +132,16 @@ def respond(request: Request, body: dict | bytes, include_text: bool = True) -> 
     if not include_text:
         body["document"].pop("text", None)
     if wants_ld:
-        context = str(request.url_for("context_jsonld"))
+        context = _context_url(request)
         return Response(orjson.dumps(to_jsonld(body, context)), media_type="application/ld+json")
     return Response(orjson.dumps(body), media_type="application/json")
+
+
+def _context_url(request: Request) -> str:
+    """The @context's address: the configured public address of the service, else a reference
+    relative to the answer's own address (never built from the client's Host header)."""
+    base = request.app.state.settings.public_url
+    return f"{base.rstrip('/')}/v1/context.jsonld" if base else "/v1/context.jsonld"
 
 
 @router.post("/extract", openapi_extra=document_route(TOKENS, INCLUDE_TEXT),
@@ -146,8 +152,5 @@ async def extract_document(request: Request) -> Response:
     tokens, include_text = TOKENS.read(request), INCLUDE_TEXT.read(request)
     document = await read_document(request)
     ld = "application/ld+json" in request.headers.get("accept", "")
-    background = BackgroundTasks()
-    payload = await run_extraction(request, document, tokens, background, include_text=include_text or ld)
-    response = respond(request, payload, include_text)
-    response.background = background
-    return response
+    payload = await run_extraction(request, document, tokens, keep=True, include_text=include_text or ld)
+    return respond(request, payload, include_text)

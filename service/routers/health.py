@@ -1,12 +1,15 @@
 """Operations: liveness, readiness, metrics."""
 import os
+import socket
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from extractors import SCHEMA_VERSION, __version__
 
+from ..auth import authorize, key_scope
 from ..observability import metrics_body
+from ..schemas import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["operations"])
 
@@ -16,17 +19,23 @@ def healthz() -> dict:
     return {"status": "ok", "version": __version__, "schema_version": SCHEMA_VERSION}
 
 
-@router.get("/readyz", summary="Lexicons loaded and the store reachable",
+@router.get("/readyz", summary="Lexicons loaded and the store taking writes",
             responses={503: {"description": "not ready"}})
 def readyz(request: Request) -> JSONResponse:
-    checks = {"lexicons": bool(getattr(request.app.state, "ready", False)),
-              "store": request.app.state.store.ping()}
+    """The store is checked by a write (a row of health_checks), so that a read-only store or a
+    deleted SQLite file shows here, not first as lost results."""
+    problem = request.app.state.store.writable(f"{socket.gethostname()}:{os.getpid()}")
+    checks = {"lexicons": bool(getattr(request.app.state, "ready", False)), "store": problem is None}
     ok = all(checks.values())
-    return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks, "process": os.getpid()},
-                        status_code=200 if ok else 503)
+    body = {"status": "ready" if ok else "not ready", "checks": checks, "process": os.getpid()}
+    if problem:
+        body["store_error"] = problem
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
-def metrics() -> Response:
+@router.get("/metrics", summary="Prometheus metrics (a key with the metrics or admin scope, once keys exist)",
+            response_class=PlainTextResponse, responses=PROBLEM_RESPONSES, openapi_extra=key_scope("metrics"))
+async def metrics(request: Request) -> Response:
+    await authorize(request, "metrics", also="admin")
     body, ctype = metrics_body()
     return Response(body, media_type=ctype)

@@ -3,16 +3,35 @@ from __future__ import annotations
 
 import functools
 import hashlib
-
-import orjson
+import os
+import re
+from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+import orjson
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Document, Extraction
+from .models import Document, DocumentAccess, Extraction, HealthCheck
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")    # PostgreSQL refuses NUL in text
+
+
+def clean_text(value: str | None, limit: int) -> str | None:
+    """A caller's string (a file name) as the store can keep it: no NUL or control characters."""
+    if value is None:
+        return None
+    return _UNSTORABLE.sub("", value)[:limit] or None
+
+
+class StoreGone(OperationalError):
+    """The SQLite file was deleted or replaced under a running service: writes would go to an
+    unlinked file and be lost at the next restart."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__("check the store file", {}, Exception(f"the store file {path} is gone or was replaced"))
 
 
 def _dumps(value) -> str:
@@ -21,16 +40,51 @@ def _dumps(value) -> str:
 
 class Store:
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.file: Path | None = None
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            self.file = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+            self.file.parent.mkdir(parents=True, exist_ok=True)
         kwargs = {"connect_args": {"check_same_thread": False}} if url.startswith("sqlite") else {"pool_pre_ping": True}
         self.url = url
         self.engine = create_engine(url, json_serializer=_dumps, json_deserializer=orjson.loads, **kwargs)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
         self._stored: set[tuple[str, str]] = set()
+        self._granted: set[tuple[str, str]] = set()
+        self._identity: tuple[int, int] | None = None
+        if self.file is not None:
+            event.listen(self.engine, "begin", self._file_still_there)
 
-    def remember(self, sha: str, version: str) -> None:
+    def _file_still_there(self, connection) -> None:
+        """Each transaction: the SQLite file is the one the service opened (a deleted or replaced
+        file would swallow every write)."""
+        try:
+            st = os.stat(self.file)
+        except OSError:
+            raise StoreGone(str(self.file)) from None
+        if self._identity is None:
+            self._identity = (st.st_dev, st.st_ino)
+        elif self._identity != (st.st_dev, st.st_ino):
+            raise StoreGone(str(self.file))
+
+    def remember(self, sha: str, version: str, key_id: str | None = None) -> None:
         self._stored.add((sha, version))
+        if key_id is not None:
+            self._granted.add((sha, key_id))
+
+    def kept(self, sha: str, version: str, key_id: str | None) -> bool:
+        """The document, its result for this version, and the key's right to read it are stored
+        (remembered once seen, so that a document sent again costs no store query)."""
+        if (sha, version) in self._stored and (key_id is None or (sha, key_id) in self._granted):
+            return True
+        if not self.has_extraction(sha, version):
+            return False
+        if key_id is None:
+            return True
+        with self.session() as s:
+            found = s.get(DocumentAccess, (sha, key_id)) is not None
+        if found:
+            self._granted.add((sha, key_id))
+        return found
 
     def has_extraction(self, sha: str, version: str) -> bool:
         """Whether this document's result for this version is stored (cached once seen)."""
@@ -62,21 +116,59 @@ class Store:
         except Exception:
             return False
 
+    def writable(self, worker: str) -> str | None:
+        """None when the store takes a write (a row of health_checks), else why not."""
+        try:
+            with self.session.begin() as s:
+                row = s.get(HealthCheck, worker) or HealthCheck(worker=worker)
+                row.checked_at = datetime.now(timezone.utc)
+                s.add(row)
+            return None
+        except Exception as e:
+            return f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+
+    def _insert_ignore(self, s: Session, model, **values) -> None:
+        """INSERT … ON CONFLICT DO NOTHING: a row that a concurrent request wrote first is no error."""
+        if s.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        s.execute(insert(model).values(**values).on_conflict_do_nothing())
+
     # ------------------------------------------------------------ documents
-    def put_document(self, s: Session, data: bytes, media_type: str | None, filename: str | None) -> str:
+    def put_document(self, s: Session, data: bytes, media_type: str | None, filename: str | None,
+                     key_id: str | None = None) -> str:
+        """Store the bytes once (written at once, so that rows referring to it can follow in the
+        same transaction), and let ``key_id`` read them."""
         sha = hashlib.sha256(data).hexdigest()
         if s.scalar(select(Document.sha256).where(Document.sha256 == sha)) is None:   # without loading the bytes
-            s.add(Document(sha256=sha, media_type=media_type, size=len(data), filename=filename, content=data))
+            self._insert_ignore(s, Document, sha256=sha, media_type=clean_text(media_type, 120), size=len(data),
+                                filename=clean_text(filename, 500), content=data,
+                                first_seen=datetime.now(timezone.utc))
+        self.grant(s, sha, key_id)
         return sha
 
-    def put_extraction(self, s: Session, sha: str, version: str, result: dict | None, error: dict | None) -> Extraction:
+    def grant(self, s: Session, sha: str, key_id: str | None) -> None:
+        if key_id is not None:
+            self._insert_ignore(s, DocumentAccess, document_sha256=sha, api_key_id=key_id,
+                                granted_at=datetime.now(timezone.utc))
+
+    def may_read(self, s: Session, sha: str, key_id: str | None, admin: bool) -> bool:
+        """An admin key (or the open service) reads every document; another key those it brought."""
+        if admin or key_id is None:
+            return True
+        return s.get(DocumentAccess, (sha, key_id)) is not None
+
+    def put_extraction(self, s: Session, sha: str, version: str, result: dict | None, error: dict | None) -> None:
+        """One row per (document, version): a second write of the same pair (two workers, two
+        callers) keeps the first result."""
+        self._insert_ignore(s, Extraction, document_sha256=sha, extractor_version=version,
+                            created_at=datetime.now(timezone.utc))
         row = s.scalar(select(Extraction).where(Extraction.document_sha256 == sha,
                                                 Extraction.extractor_version == version))
-        if row is None:
-            row = Extraction(document_sha256=sha, extractor_version=version)
-            s.add(row)
-        row.result, row.error = result, error
-        return row
+        if row.result is None or result is not None:
+            row.result, row.error = result, error
+            row.summarize()
 
     def latest_extraction(self, s: Session, sha: str) -> Extraction | None:
         return s.scalar(select(Extraction).where(Extraction.document_sha256 == sha, Extraction.result.is_not(None))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
-                        BigInteger)
+from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -28,15 +28,42 @@ class Document(Base):
 
 
 class Extraction(Base):
-    """One extractor version's result for one document (the v1 JSON, without the text)."""
+    """One extractor version's result for one document (the v1 JSON, without the text), with the
+    document's summary in columns of its own so that listing does not read whole results."""
     __tablename__ = "extractions"
-    __table_args__ = (UniqueConstraint("document_sha256", "extractor_version"),)
+    __table_args__ = (UniqueConstraint("document_sha256", "extractor_version"),
+                      Index("ix_extractions_listing", "fiscal_year", "doc_type"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256", ondelete="CASCADE"), index=True)
     extractor_version: Mapped[str] = mapped_column(String(40))
     result: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    department: Mapped[str | None] = mapped_column(String(500))
+    fiscal_year: Mapped[int | None] = mapped_column(Integer)
+    doc_type: Mapped[str | None] = mapped_column(String(40))
+    province: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str | None] = mapped_column(String(100))
+    county: Mapped[str | None] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(20))
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+
+    def summarize(self) -> None:
+        doc = (self.result or {}).get("document") or {}
+        region = doc.get("region") or {}
+        self.department, self.fiscal_year, self.doc_type = (doc.get("department") or None), doc.get("fiscal_year"), doc.get("doc_type")
+        self.province, self.city, self.county = region.get("province"), region.get("city"), region.get("county")
+        self.region_code = region.get("code")
+        self.source_url = ((doc.get("source") or {}).get("url") or None)
+
+
+class DocumentAccess(Base):
+    """Which key brought a document (an upload, a batch, a crawl it started): that key may read it;
+    an admin key reads every document."""
+    __tablename__ = "document_access"
+    document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256", ondelete="CASCADE"), primary_key=True)
+    api_key_id: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class ApiKey(Base):
@@ -51,8 +78,10 @@ class ApiKey(Base):
 
 class Batch(Base):
     __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("idempotency", name="uq_batches_idempotency"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # the caller's Idempotency-Key, as "<key id or ->:<key>": one namespace per caller
+    idempotency: Mapped[str | None] = mapped_column(String(300))
     api_key_id: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -69,6 +98,8 @@ class BatchItem(Base):
     document_sha256: Mapped[str | None] = mapped_column(ForeignKey("documents.sha256"))
     status: Mapped[str] = mapped_column(String(20), default="queued")    # queued | done | failed
     error: Mapped[dict | None] = mapped_column(JSON)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))          # the worker extracting it
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))   # then another may
     batch: Mapped[Batch] = relationship(back_populates="items")
 
 
@@ -97,5 +128,15 @@ class CrawlRun(Base):
     portal: Mapped[str] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(20), default="running")   # running | finished | failed
+    status: Mapped[str] = mapped_column(String(20), default="running")   # starting | running | finished | failed
     counts: Mapped[dict | None] = mapped_column(JSON)
+    api_key_id: Mapped[str | None] = mapped_column(String(16))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))   # the crawler's, each few seconds
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class HealthCheck(Base):
+    """One row per server worker, written by /readyz: a store that takes no write is not ready."""
+    __tablename__ = "health_checks"
+    worker: Mapped[str] = mapped_column(String(100), primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
