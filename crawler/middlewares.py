@@ -98,6 +98,9 @@ class SSRFGuard:
         if parsed.scheme not in SCHEMES:
             raise IgnoreRequest(f"refused: {parsed.scheme}: is not fetched (only http and https)")
         host = parsed.hostname or ""
+        if not self.allow and host.lower() in GuardedResolver.refused:      # no retry of a refused name
+            raise IgnoreRequest(f"refused: {host} resolves to {GuardedResolver.refused[host.lower()]}, "
+                                "a private or reserved address (SSRF guard)")
         literal = _literal(host)
         if not self.allow and literal is not None and forbidden(literal):
             raise IgnoreRequest(f"refused: {host} is a private or reserved address (SSRF guard)")
@@ -111,7 +114,7 @@ class SSRFGuard:
     def process_exception(self, request, exception, spider=None):
         host = (urlparse(request.url).hostname or "").lower()
         ip = GuardedResolver.refused.get(host)
-        if ip is not None and "DNSLookupError" in type(exception).__name__:
+        if ip is not None and any(w in type(exception).__name__ for w in ("DNSLookup", "Resolve")):
             raise IgnoreRequest(f"refused: {host} resolves to {ip}, a private or reserved address (SSRF guard)")
         return None
 
@@ -139,13 +142,26 @@ class ConditionalRequests:
 
 
 class RedirectLoop:
-    """A redirect back to a URL already in the chain is a loop: fail it with that reason (the
-    dupefilter would otherwise drop it without a word)."""
+    """A redirect back to a URL already in the chain is a loop, and one to another site leaves the
+    portal: fail either with that reason, so that the URL asked for is recorded (the dupefilter and
+    the off-site filter would otherwise drop it without a word)."""
+
+    def __init__(self, crawler=None) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
 
     def process_response(self, request, response, spider=None):
+        spider = spider or getattr(self.crawler, "spider", None)
         if response.status in (301, 302, 303, 307, 308) and b"Location" in response.headers:
             target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
             chain = request.meta.get("redirect_urls", []) + [request.url]
             if target in chain:
                 raise IgnoreRequest(f"redirect loop: {' → '.join(chain + [target])}")
+            domains = getattr(getattr(spider, "portal", None), "allowed_domains", None)
+            host = (urlparse(target).hostname or "").lower()
+            if domains and not any(host == d or host.endswith("." + d) for d in domains):
+                raise IgnoreRequest(f"redirected off-site to {target[:300]}, not followed")
         return response

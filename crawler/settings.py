@@ -28,7 +28,7 @@ DEFAULTS = {
     "LOG_LEVEL": "WARNING",
     "HTTPERROR_ALLOW_ALL": False,
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
-    "DNS_RESOLVER": "crawler.middlewares.GuardedResolver",
+    "TWISTED_DNS_RESOLVER": "crawler.middlewares.GuardedResolver",
     # web pages only: Scrapy's handlers for file:, data:, s3: and ftp: are switched off
     "DOWNLOAD_HANDLERS": {"file": None, "data": None, "s3": None, "ftp": None},
     "DOWNLOADER_MIDDLEWARES": {

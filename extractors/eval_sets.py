@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .evaluate import Alarm, DocReport, Ratio, Score, evaluate_file
+from .evaluate import DocReport, Ratio, Score, Tally, evaluate_file
 
 SPLITS = ("dev", "test")
 NO_SPLIT = "all"              # a set without a split (the project's own corpus)
@@ -41,29 +41,19 @@ class EvalSet:
 
 
 @dataclass
-class SetReport:
-    set_id: str
-    split: str
+class SetReport(Tally):
+    set_id: str = ""
+    split: str = NO_SPLIT
     documents: int = 0
     absent: list[str] = field(default_factory=list)
-    facts: Score = field(default_factory=Score)
-    line_items: Score = field(default_factory=Score)
-    rates: Ratio = field(default_factory=Ratio)
-    codes: Ratio = field(default_factory=Ratio)
-    document: Ratio = field(default_factory=Ratio)
-    findings: Ratio = field(default_factory=Ratio)
-    alarms: Ratio = field(default_factory=Ratio)
-    false_alarms: list[Alarm] = field(default_factory=list)
     scoped_line_items: bool = True
     docs: list[DocReport] = field(default_factory=list)
     unscored_alarms: int = 0      # alarms raised on documents of the set that have no gold yet
 
     def add(self, rep: DocReport) -> None:
+        super().add(rep)
         self.documents += 1
         self.docs.append(rep)
-        for name in ("facts", "line_items", "rates", "codes", "document", "findings", "alarms"):
-            getattr(self, name).add(getattr(rep, name))
-        self.false_alarms.extend(rep.false_alarms)
         self.scoped_line_items &= rep.scoped_line_items
 
     def to_dict(self) -> dict:
@@ -146,7 +136,7 @@ def evaluate_set(s: EvalSet, splits: tuple[str, ...] = (*SPLITS, NO_SPLIT, UNANN
     for entry in s.entries:
         if entry.split not in splits:
             continue
-        rep = reports.setdefault(entry.split, SetReport(s.id, entry.split))
+        rep = reports.setdefault(entry.split, SetReport(set_id=s.id, split=entry.split))
         if entry.document is None:
             rep.absent.append(entry.name)
         elif entry.gold is None:

@@ -81,17 +81,27 @@ class Alarm:
 
 
 @dataclass
-class DocReport:
-    name: str
+class Tally:
+    """The scores of one document, or added up over a set."""
     facts: Score = field(default_factory=Score)
     line_items: Score = field(default_factory=Score)
-    quantities: Score = field(default_factory=Score)
     rates: Ratio = field(default_factory=Ratio)
     codes: Ratio = field(default_factory=Ratio)
     document: Ratio = field(default_factory=Ratio)
     findings: Ratio = field(default_factory=Ratio)       # gold findings caught
     alarms: Ratio = field(default_factory=Ratio)         # alarms that are true
     false_alarms: list[Alarm] = field(default_factory=list)
+
+    def add(self, other: "Tally") -> None:
+        for name in ("facts", "line_items", "rates", "codes", "document", "findings", "alarms"):
+            getattr(self, name).add(getattr(other, name))
+        self.false_alarms.extend(other.false_alarms)
+
+
+@dataclass
+class DocReport(Tally):
+    name: str = ""
+    quantities: Score = field(default_factory=Score)
     scoped_line_items: bool = False                      # matched with their scope
     misses: list[str] = field(default_factory=list)
 
@@ -187,7 +197,7 @@ def evaluate_file(gold_path: Path, document: Path | None = None) -> DocReport:
 
 
 def score(gold: dict, result: dict) -> DocReport:
-    rep = DocReport(gold["doc"])
+    rep = DocReport(name=gold["doc"])
     for k, v in gold.get("document", {}).items():
         got = result["document"].get(k)
         if isinstance(v, dict) and isinstance(got, dict):

@@ -154,6 +154,9 @@ class Handler(BaseHTTPRequestHandler):
         self.counts[path] += 1
         if self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"):
             self.conditional[path] += 1
+        if path == "/away":             # a seed that sends the crawler to another site
+            self._send(302, b"", "text/plain", {"Location": "http://other-domain.invalid/yjs/index.html"})
+            return
         if path.startswith("/loop/"):
             self._send(302, b"", "text/plain", {"Location": "/loop/b" if path == "/loop/a" else "/loop/a"})
             return
