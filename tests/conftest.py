@@ -54,7 +54,17 @@ def start_server(env: dict, *args: str, stdout=subprocess.DEVNULL) -> tuple[subp
 
 
 def children(pid: int) -> list[int]:
-    return [int(c) for c in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    """The processes whose parent is ``pid``, read from /proc: no subprocess is started (a pgrep
+    started while another thread forks a pool process can wait for ever on the fork's inherited pipe)."""
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    kids.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                pass
+    return kids
 
 
 def all_gone(pids: list[int], seconds: float) -> bool:

@@ -38,6 +38,17 @@ def _dumps(value) -> str:
     return orjson.dumps(value).decode()
 
 
+def _sqlite_pragmas(connection, _record) -> None:
+    """WAL: readers do not wait for the writer, and a write is not an fsync of the whole file;
+    server workers, the crawler and the CLI share one file, and results are now stored before
+    their answers leave, so a write is on a request's path."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.file: Path | None = None
@@ -52,6 +63,7 @@ class Store:
         self._granted: set[tuple[str, str]] = set()
         self._identity: tuple[int, int] | None = None
         if self.file is not None:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", self._file_still_there)
 
     def _file_still_there(self, connection) -> None:
