@@ -34,6 +34,11 @@ class Portal:
     next_url: re.Pattern = None
     extra: dict = field(default_factory=dict)
 
+    def owns(self, url: str) -> bool:
+        """Whether ``url`` is on the portal (its domains and their subdomains)."""
+        host = (urlparse(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
 
 def load(path: str | Path | None = None, seed: str | None = None, region: bool = False) -> Portal:
     with open(GENERIC, encoding="utf-8") as f:

@@ -99,8 +99,7 @@ class SSRFGuard:
             raise IgnoreRequest(f"refused: {parsed.scheme}: is not fetched (only http and https)")
         host = parsed.hostname or ""
         if not self.allow and host.lower() in GuardedResolver.refused:      # no retry of a refused name
-            raise IgnoreRequest(f"refused: {host} resolves to {GuardedResolver.refused[host.lower()]}, "
-                                "a private or reserved address (SSRF guard)")
+            raise _refused(host)
         literal = _literal(host)
         if not self.allow and literal is not None and forbidden(literal):
             raise IgnoreRequest(f"refused: {host} is a private or reserved address (SSRF guard)")
@@ -113,10 +112,14 @@ class SSRFGuard:
 
     def process_exception(self, request, exception, spider=None):
         host = (urlparse(request.url).hostname or "").lower()
-        ip = GuardedResolver.refused.get(host)
-        if ip is not None and any(w in type(exception).__name__ for w in ("DNSLookup", "Resolve")):
-            raise IgnoreRequest(f"refused: {host} resolves to {ip}, a private or reserved address (SSRF guard)")
+        if host in GuardedResolver.refused and any(w in type(exception).__name__ for w in ("DNSLookup", "Resolve")):
+            raise _refused(host)
         return None
+
+
+def _refused(host: str) -> IgnoreRequest:
+    ip = GuardedResolver.refused[host.lower()]
+    return IgnoreRequest(f"refused: {host} resolves to {ip}, a private or reserved address (SSRF guard)")
 
 
 class ConditionalRequests:
@@ -160,8 +163,7 @@ class RedirectLoop:
             chain = request.meta.get("redirect_urls", []) + [request.url]
             if target in chain:
                 raise IgnoreRequest(f"redirect loop: {' → '.join(chain + [target])}")
-            domains = getattr(getattr(spider, "portal", None), "allowed_domains", None)
-            host = (urlparse(target).hostname or "").lower()
-            if domains and not any(host == d or host.endswith("." + d) for d in domains):
+            portal = getattr(spider, "portal", None)
+            if portal is not None and not portal.owns(target):
                 raise IgnoreRequest(f"redirected off-site to {target[:300]}, not followed")
         return response

@@ -266,41 +266,64 @@ def _jobs_of(pids) -> list:
             if any(p.name.startswith(f"{tools.JOB_PREFIX}{pid}-") for pid in pids)]
 
 
-@pytest.mark.parametrize("how", ["time limit", "process killed"])
-def test_a_stopped_extraction_leaves_no_tool_running_and_no_file(tmp_path, monkeypatch, how):
-    from service.worker import GuardedExtraction
-    monkeypatch.setenv("PATH", f"{fake_tesseract(tmp_path)}:{os.environ['PATH']}")
-    scan = shapes._pdf_page(600, 800)            # no text layer: it goes to OCR
-    guarded = GuardedExtraction(1, 4 if how == "time limit" else 60, 2048)
-    try:
-        if how == "time limit":
-            started = time.time()
-            result, problem = guarded(scan, "scan.pdf")
-            assert problem["code"] == "E008" and time.time() - started < 10
-        else:
-            future = guarded.pool.schedule(__import__("service.worker", fromlist=["_run"])._run,
-                                           args=(scan, "scan.pdf", None, False, False))
-            pid_file = tmp_path / "tesseract.pid"
-            for _ in range(200):
-                if pid_file.exists() and pid_file.read_text().strip():
-                    break
-                time.sleep(0.05)
-            tool = int(pid_file.read_text())
-            worker = int(Path(f"/proc/{tool}/stat").read_text().rsplit(")", 1)[1].split()[1])   # its parent
-            assert worker in children(os.getpid())
-            os.kill(worker, signal.SIGKILL)
-            with pytest.raises(Exception):
-                future.result(timeout=30)
-            tools.sweep()
-        tool = int((tmp_path / "tesseract.pid").read_text())
-        for _ in range(50):
-            if _dead(tool):
+STOPPED = """
+import json, os, signal, sys, time
+from pathlib import Path
+from extractors.decode import tools
+from service.worker import GuardedExtraction, _run
+sys.path.insert(0, ".")
+from tests.hostile_shapes import _pdf_page
+how, pid_file = sys.argv[1], Path(sys.argv[2])
+scan = _pdf_page(600, 800)                       # no text layer: it goes to OCR
+guarded = GuardedExtraction(1, 4 if how == "time limit" else 60, 2048)
+out = {"workers": [], "pid": os.getpid()}
+try:
+    if how == "time limit":
+        started = time.time()
+        out["problem"] = guarded(scan, "scan.pdf")[1]
+        out["seconds"] = time.time() - started
+    else:
+        future = guarded.pool.schedule(_run, args=(scan, "scan.pdf", None, False, False))
+        for _ in range(200):
+            if pid_file.exists() and pid_file.read_text().strip():
                 break
-            time.sleep(0.1)
-        assert _dead(tool)
-        assert _jobs_of(children(os.getpid()) + [os.getpid()] + ([worker] if how != "time limit" else [])) == []
-    finally:
-        guarded.close()
+            time.sleep(0.05)
+        tool = int(pid_file.read_text())
+        worker = int(Path(f"/proc/{tool}/stat").read_text().rsplit(")", 1)[1].split()[1])   # its parent
+        out["workers"].append(worker)
+        os.kill(worker, signal.SIGKILL)
+        try:
+            future.result(timeout=30)
+        except Exception as e:
+            out["ended"] = type(e).__name__
+        tools.sweep()
+finally:
+    guarded.close()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("how", ["time limit", "process killed"])
+def test_a_stopped_extraction_leaves_no_tool_running_and_no_file(tmp_path, how):
+    """In a process of its own (a pool forked from the test process would inherit whatever
+    earlier tests loaded into it)."""
+    import json
+    env = {**os.environ, "PATH": f"{fake_tesseract(tmp_path)}:{os.environ['PATH']}"}
+    p = subprocess.run([sys.executable, "-c", STOPPED, how, str(tmp_path / "tesseract.pid")], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    if how == "time limit":
+        assert out["problem"]["code"] == "E008" and out["seconds"] < 10, out
+    else:
+        assert out["ended"] == "ProcessExpired", out
+    tool = int((tmp_path / "tesseract.pid").read_text())
+    for _ in range(50):
+        if _dead(tool):
+            break
+        time.sleep(0.1)
+    assert _dead(tool)
+    assert _jobs_of([out["pid"], *out["workers"]]) == []
 
 
 # ---------------------------------------------------------------- 4. other keys' data

@@ -110,8 +110,7 @@ class PortalSpider(scrapy.Spider):
             seen.add(url)
             text = " ".join(a.css("::text").getall()).strip()
             path = urlparse(url).path.lower()
-            host = urlparse(url).hostname or ""
-            if not any(host == d or host.endswith("." + d) for d in self.portal.allowed_domains):
+            if not self.portal.owns(url):
                 yield url, "offsite"
             elif path.endswith(self.portal.attachments):
                 yield url, "document"

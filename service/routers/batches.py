@@ -133,7 +133,7 @@ def _earlier(request: Request, key: str, fingerprint: str) -> JSONResponse | Non
         if _fingerprint(existing) != fingerprint:
             raise ExtractionError(Errors.E015, "this Idempotency-Key was used for other documents")
         batch_id = existing.id
-    return JSONResponse(_status_of(request, batch_id), status_code=200)
+    return JSONResponse(_status(request, None, batch_id), status_code=200)
 
 
 def _fingerprint(batch: Batch) -> str:
@@ -148,15 +148,10 @@ def _owned(s, caller: Caller, batch_id: str) -> Batch:
     return batch
 
 
-def _status(request: Request, caller: Caller, batch_id: str) -> dict:
+def _status(request: Request, caller: Caller | None, batch_id: str) -> dict:
+    """A batch's progress; ``caller`` must own it (None: the caller's own Idempotency-Key found it)."""
     with request.app.state.store.session() as s:
-        _owned(s, caller, batch_id)
-    return _status_of(request, batch_id)
-
-
-def _status_of(request: Request, batch_id: str) -> dict:
-    with request.app.state.store.session() as s:
-        batch = s.get(Batch, batch_id)
+        batch = s.get(Batch, batch_id) if caller is None else _owned(s, caller, batch_id)
         if batch is None:
             raise ExtractionError(Errors.E007, f"no batch {batch_id}")
         items = [{"position": i.position, "filename": i.filename, "sha256": i.document_sha256,

@@ -116,14 +116,15 @@ def _reap(store, proc: subprocess.Popen, run_id: str, log_path: Path) -> None:
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:].strip()
     except OSError:
         tail = ""
+    ended = f"the crawl process ended with status {code}" + (f": {tail}" if tail else "")
     try:
         with store.session.begin() as s:
             run = s.get(CrawlRun, run_id)
             if run is not None and run.status in ("starting", "running"):
                 run.status, run.finished_at = "failed", datetime.now(timezone.utc)
-                run.error = f"the crawl process ended with status {code}" + (f": {tail}" if tail else "")
+                run.error = ended
             elif run is not None and code != 0 and not run.error:
-                run.error = f"the crawl process ended with status {code}" + (f": {tail}" if tail else "")
+                run.error = ended
     except Exception:
         log.exception("could not record the end of crawl %s", run_id)
 

@@ -93,7 +93,7 @@ class Store:
         if key_id is None:
             return True
         with self.session() as s:
-            found = s.get(DocumentAccess, (sha, key_id)) is not None
+            found = self.may_read(s, sha, key_id, admin=False)
         if found:
             self._granted.add((sha, key_id))
         return found
@@ -173,7 +173,8 @@ class Store:
 
     def put_extraction(self, s: Session, sha: str, version: str, result: dict | None, error: dict | None) -> None:
         """One row per (document, version): a second write of the same pair (two workers, two
-        callers) keeps the first result."""
+        callers) updates that row instead of failing on the unique constraint; an error written
+        after a result does not erase the result."""
         self._insert_ignore(s, Extraction, document_sha256=sha, extractor_version=version,
                             created_at=datetime.now(timezone.utc))
         row = s.scalar(select(Extraction).where(Extraction.document_sha256 == sha,
