@@ -370,36 +370,50 @@ def _default_base(row: dict) -> str | None:
     return None
 
 
+def changes_of(row: dict) -> list[tuple[dict, tuple | None]]:
+    """A row's changes (``change``, then ``other_changes``), each with its stated precisions."""
+    out = [(row["change"], row.get("_change_ulp"))] if row.get("change") else []
+    ulps = row.get("_other_change_ulps") or []
+    for i, ch in enumerate(row.get("other_changes") or ()):
+        out.append((ch, ulps[i] if i < len(ulps) else None))
+    return out
+
+
 def change_rate_mismatches(rows: list[dict]) -> list[dict]:
     """A stated growth rate against change / (current − change)."""
     out: dict[tuple, dict] = {}
     for row in rows:
-        ch = row.get("change")
-        if not ch or ch["amount"] is None or ch["rate"] is None or ch["direction"] not in ("increase", "decrease"):
+        if not certain(row):
             continue
-        if not certain(row) or "_change_ulp" not in row:
-            continue
-        value, amount, rate = Decimal(row.get("value") or row["amount"]), Decimal(ch["amount"]), Decimal(ch["rate"])
-        prior = value - amount if ch["direction"] == "increase" else value + amount
-        if prior <= 0:
-            continue
-        expected = amount / prior
-        amount_ulp, rate_ulp = row["_change_ulp"]
-        inputs = amount_ulp / prior + amount * (row["_ulp"] + amount_ulp) / (prior * prior)
-        if rate_agrees(expected, rate, rate_ulp, inputs):
-            continue
-        key = (value, amount, rate, ch["direction"])
-        if key in out:   # the same wrong rate stated again for another total: one finding
-            out[key]["evidence"] += [row["evidence"], ch["evidence"]]
-            continue
-        label = row.get("label") or row.get("item") or row.get("class")
-        out[key] = _finding(
-            "change_rate_mismatch", "error",
-            f"“{label}”{'增加' if ch['direction'] == 'increase' else '减少'}{wan(amount)}万元，"
-            f"按上年{wan(prior)}万元计算变动率应为{pct(expected)}，文中写的是{pct(rate)}。",
-            to_str(expected.quantize(Decimal("0.0001"))), ch["rate"], [row["evidence"], ch["evidence"]],
-            inputs=(row,), doubt_kinds=DIGIT_DOUBTS)
+        for ch, ulps in changes_of(row):
+            _change_rate_mismatch(row, ch, ulps, out)
     return list(out.values())
+
+
+def _change_rate_mismatch(row: dict, ch: dict, ulps, out: dict) -> None:
+    if ch["amount"] is None or ch["rate"] is None or ch["direction"] not in ("increase", "decrease") or ulps is None:
+        return
+    value, amount, rate = Decimal(row.get("value") or row["amount"]), Decimal(ch["amount"]), Decimal(ch["rate"])
+    prior = value - amount if ch["direction"] == "increase" else value + amount
+    if prior <= 0:
+        return
+    expected = amount / prior
+    amount_ulp, rate_ulp = ulps
+    inputs = amount_ulp / prior + amount * (row["_ulp"] + amount_ulp) / (prior * prior)
+    if rate_agrees(expected, rate, rate_ulp, inputs):
+        return
+    key = (value, amount, rate, ch["direction"])
+    if key in out:   # the same wrong rate stated again for another total: one finding
+        out[key]["evidence"] += [row["evidence"], ch["evidence"]]
+        return
+    label = row.get("label") or row.get("item") or row.get("class")
+    base = "预算" if ch["compared_phase"] == "budgeted" and ch["compared_year"] == row.get("fiscal_year") else "上年"
+    out[key] = _finding(
+        "change_rate_mismatch", "error",
+        f"“{label}”{'增加' if ch['direction'] == 'increase' else '减少'}{wan(amount)}万元，"
+        f"按{base}{wan(prior)}万元计算变动率应为{pct(expected)}，文中写的是{pct(rate)}。",
+        to_str(expected.quantize(Decimal("0.0001"))), ch["rate"], [row["evidence"], ch["evidence"]],
+        inputs=(row,), doubt_kinds=DIGIT_DOUBTS)
 
 
 def completion_rate_mismatches(facts: list[dict], index: FactIndex, labels) -> list[dict]:

@@ -43,6 +43,7 @@ class DocumentInfo:
     department: str | None = None
     region: dict = field(default_factory=lambda: {"province": None, "city": None, "county": None, "code": None})
     sections: list[Section] = field(default_factory=list)
+    scope: str = "department"       # department | government (a region's budget report)
 
     @property
     def phase(self) -> str:
@@ -59,6 +60,12 @@ class DocumentReader:
         # after a region name: more region names, then up to 14 characters, then an organisation word
         self.org_after_region = re.compile(
             rf"[\u4e00-\u9fff]{{0,14}}?(?:{alternation(docs['org_suffixes'])})")
+        gov = docs.get("government_scope") or {}
+        self.government_markers = [re.compile(p) for p in gov.get("markers", [])]
+        self.government_min = gov.get("min_markers", 3)
+        self.government_title = re.compile(gov.get("title") or "(?!)")
+        self.department_title = re.compile(gov.get("department_title") or "(?!)")
+        self.department_markers = re.compile(alternation(gov.get("department_markers", [])) or "(?!)")
         self.region_names = re.compile(alternation(lex.regions_by_name))
         self.region_suffix = re.compile(f"[{re.escape(lex.region_suffixes)}]")
 
@@ -70,7 +77,24 @@ class DocumentReader:
         info.fiscal_year = self.fiscal_year(text, headings)
         info.department = self.department_name(text)
         info.region = self.region(info.department, text)
+        info.scope = self.scope(text, headings)
         return info
+
+    def scope(self, text: str, headings: list[str]) -> str:
+        """government when the title is a region's budget report, or, with no such title, when the
+        text reads as one and never as a department's."""
+        first = [line.strip() for line in text.lstrip().split("\n", 10)[:10]]
+        for line in [*first, *headings[:3]]:
+            if len(line) > 60:
+                continue
+            if self.department_title.search(line):
+                return "department"
+            if self.government_title.search(line):
+                return "government"
+        if self.department_markers.search(text):
+            return "department"
+        found = sum(1 for p in self.government_markers if p.search(text))
+        return "government" if found >= self.government_min else "department"
 
     def sections(self, text: str) -> list[Section]:
         found: dict[int, Section] = {}

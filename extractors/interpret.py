@@ -37,6 +37,7 @@ def _is_name_char(ch: str) -> bool:
 
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
+_BASE_NUMBER = r"\d[\d,]*(?:\.\d+)?(?:万元|千元|亿元|元)?"     # 与年初预算3.2万元相比
 _UNIT_DECL = re.compile(r"单位\s*[:：]?\s*(万元|千元|亿元|元)")      # (金额)单位：万元
 
 
@@ -50,6 +51,8 @@ class Change:
     reason: tuple[int, int] | None = None
     evidence: tuple[int, int] | None = None
     amount_q: Amount | None = None
+    verb_start: int | None = None     # where the change verb begins (增加/减少 …)
+    phase_stated: bool = False        # the comparison names the phase (较预算数, 比上年决算数)
 
 
 @dataclass
@@ -74,6 +77,8 @@ class Figure:
     share_base: str | None = None   # the concept a share names (占本年支出合计的…)
     parent: Amount | None = None    # the total a 其中/主要用于 list breaks down
     phase_stated: bool = True       # False: the phase is the document type's (or a guess when it is unknown)
+    other_changes: list = field(default_factory=list)   # a second comparison (with the budget, after the prior year)
+    compared: bool = False          # the figure a change clause compares with (较上年1174万元), not a change's subject
 
 
 class Interpreter:
@@ -84,6 +89,8 @@ class Interpreter:
         self.filler = re.compile(rf"(?:{'|'.join(ctx['filler'])})*")
         self.line_filler = re.compile(rf"(?:{'|'.join(ctx['filler'])}|\((?:类|款|项)\))*")
         self.blocked_left = re.compile(rf"(?:{'|'.join(ctx['blocked_left'])})$")
+        self.blocked_left_by_concept = {c: re.compile(rf"(?:{alternation(words)})$")
+                                        for c, words in (ctx.get("blocked_left_by_concept") or {}).items()}
         self.nil_prefix = re.compile(rf"(?:{alternation(ctx['nil_prefix'])})$")
         self.share = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['share_openers'])})(?=\d|百分之)")
         self.completion = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['completion_openers'])})(?=\d|百分之)")
@@ -100,11 +107,14 @@ class Interpreter:
         # one leading character class, so that the scan skips to each 与/比/较/同 (a pattern whose
         # alternatives start otherwise is tried at every position); each branch checks that character
         self.compare = re.compile(
-            rf"[与比较同](?:(?<=与){year(1)}?{phase(1)}(?:相比|比较|对比|(?=基本持平|持平))"
-            rf"|(?<=[比较]){year(2)}{phase(2)}|(?<=[比较])(?P<ph3>年初预算|预算)|(?<=同)比)")
+            rf"[与比较同](?:(?<=与){year(1)}?{phase(1)}(?P<base>{_BASE_NUMBER})?(?:相比|比较|对比|(?=基本持平|持平))"
+            rf"|(?<=[比较]){year(2)}{phase(2)}|(?<=[比较])(?P<ph3>(?:年初|调整)?预算数?)|(?<=同)比)")
         self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
         self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'])}))")
+        self.phase_word = re.compile(r"预算|决算|执行")
+        self.executed_words = re.compile(alternation(ctx["phase_words"]["executed"]))
+        self.list_opener = re.compile(rf"(?:{alternation(ctx['list_openers'])})[:,，]?$")
         self.line_marker = re.compile(r"\((类|款|项)\)")
 
     # ------------------------------------------------------------------ entry
@@ -116,6 +126,7 @@ class Interpreter:
         self.qty_starts = [q.start for q in quantities]
         self.extra: list[Amount] = []          # bare numbers bound to a figure
         self.used: set[int] = set()            # starts of amounts that belong to a figure
+        self.stated_budgets: list[Figure] = []  # budgets named inside a completion rate
         self.default_scale = self._default_scale(quantities)
         self.unit_decls = [(m.start(), Decimal(self.lex.money_scales[m.group(1)]))
                            for m in _UNIT_DECL.finditer(text)]
@@ -135,7 +146,12 @@ class Interpreter:
         figures += self._line_items_from_markers()
         figures += self._facts_and_classes(terms, self._covered(figures) | in_tables)
         figures.sort(key=lambda f: f.start)
-        self._changes(figures)
+        figures += self._carried_subject_facts(figures, in_tables)
+        figures.sort(key=lambda f: f.start)
+        self._inherit_from_list_head(figures)
+        figures += self._changes(figures)
+        figures += self.stated_budgets
+        figures.sort(key=lambda f: f.start)
         return figures, self.extra
 
     # ------------------------------------------------------------------ helpers
@@ -193,16 +209,19 @@ class Interpreter:
         end = self.sentence_ends[k] if k < len(self.sentence_ends) else len(self.text)
         return max(start, pos - MAX_SENTENCE), min(end, pos + MAX_SENTENCE)
 
-    def _year_phase(self, left: str, filler: str, pos: int) -> tuple[int | None, str, bool]:
+    def _year_phase(self, left: str, filler: str, pos: int, term: str = "") -> tuple[int | None, str, bool]:
         """The figure's year (the sentence's, else the document's), phase, and whether a word of the
         sentence states the phase (else it is the document type's)."""
         sent_start, _ = self._sentence_bounds(pos)
         k = bisect_right(self.year_ends, pos) - 1       # the last year stated in the sentence before pos
         year = self.years[k][1] if k >= 0 and self.years[k][0] >= sent_start else self.info.fiscal_year
-        words = left + filler
-        if "预算" in filler and "决算" not in filler:
+        stated_year = _YEAR_IN.search(filler)
+        if stated_year:
+            year = int(stated_year.group(1))
+        tail = filler + ("预算" if term.endswith("预算") else "决算" if term.endswith("决算") else "")
+        if "预算" in tail and "决算" not in tail:
             return year, "budgeted", True
-        if "决算" in words:
+        if "决算" in tail or self.executed_words.search(left + filler):
             return year, "executed", True
         return year, self.info.phase, False
 
@@ -214,6 +233,8 @@ class Interpreter:
                 if not m:
                     continue
                 q = self.qty_at.get(m.end())
+                if q is not None and q.kind == "money" and pattern is self.completion:
+                    q = self._stated_budget(fig, q)
                 if q is None or q.kind != "percent" or getattr(fig, slot) is not None:
                     continue
                 if pattern is self.bare_pct and not _CLAUSE_END.match(self.text, q.end):
@@ -229,6 +250,17 @@ class Interpreter:
                 break
             else:
                 return
+
+    def _stated_budget(self, fig: Figure, budget: Amount) -> Amount | None:
+        """完成全年预算84.82万元的73.2%: the budget becomes a figure of its own; the rate follows it."""
+        m = re.compile(r"的?").match(self.text, budget.end)
+        rate = self.qty_at.get(m.end())
+        if rate is None or rate.kind != "percent" or fig.kind != "fact" or budget.start in self.used:
+            return None
+        self.used.add(budget.start)
+        self.stated_budgets.append(Figure("fact", budget, budget.value, "CNY", budget.start, budget.end,
+                                          fig.fiscal_year, "budgeted", fig.concept, compared=True))
+        return rate
 
     def _parent_amount(self, pos: int) -> Amount | None:
         """In 本年支出合计270万元，其中：基本支出…, the 270万元 that the list breaks down."""
@@ -266,6 +298,9 @@ class Interpreter:
             left = self._clause_left(start)
             if self.blocked_left.search(left):
                 continue
+            narrower = self.blocked_left_by_concept.get(ident)
+            if narrower is not None and narrower.search(left):
+                continue
             if kind == "concept":
                 fig = self._fact(start, end, ident, left)
             else:
@@ -277,7 +312,7 @@ class Interpreter:
     def _fact(self, start: int, end: int, concept_id: str, left: str) -> Figure | None:
         concept = self.lex.concepts[concept_id]
         amount, filler = self._bind(start, end, concept.unit, self.filler)
-        year, phase, stated = self._year_phase(left, filler, start)
+        year, phase, stated = self._year_phase(left, filler, start, self.text[start:end])
         if amount is None:
             if concept.unit == "CNY" and self.nil_prefix.search(left) and not filler.strip(" ,，"):
                 nil_start = start - self.nil_prefix.search(left).end() + self.nil_prefix.search(left).start()
@@ -290,6 +325,67 @@ class Interpreter:
                      phase_stated=stated)
         self._attributes(fig, amount.end)
         return fig
+
+    def _carried_subject_facts(self, figures: list[Figure], in_tables: set[int]) -> list[Figure]:
+        """A clause without a term whose words before its amount are only predicates takes the
+        subject of the clause before: 三公经费支出预算为63.30万元,支出决算为42.00万元 / 公务接待费2019年
+        预算3万元，2018年预算4.2万元. The clause must say its phase or its year."""
+        subjects = [f for f in figures if f.kind == "fact" and not f.compared and f.table_ref is None
+                    and f.unit == "CNY"]
+        starts = [f.start for f in subjects]
+        out = []
+        for q in self.quantities:
+            if q.kind != "money" or q.start in self.used or q.start in in_tables:
+                continue
+            k = bisect_right(self.clause_starts, q.start) - 1
+            clause_start = self.clause_starts[k] if k >= 0 else 0
+            words = self.text[clause_start:q.start]
+            if not words.strip() or self.text[clause_start - 1:clause_start] not in ",，;；" \
+                    or not self.filler.fullmatch(words):
+                continue
+            year_m = _YEAR_IN.search(words)
+            if not (self.phase_word.search(words) or year_m):
+                continue
+            i = bisect_left(starts, clause_start) - 1
+            sent_start, _ = self._sentence_bounds(q.start)
+            if i < 0 or subjects[i].start < sent_start:
+                continue
+            subject = subjects[i]
+            year = int(year_m.group(1)) if year_m else subject.fiscal_year
+            phase, stated = self._phase_of(words, subject)
+            self.used.add(q.start)
+            fig = Figure("fact", q, q.value, "CNY", clause_start, q.end, year, phase, subject.concept,
+                         unit_inferred=q.unit_inferred, phase_stated=stated)
+            self._attributes(fig, q.end)
+            out.append(fig)
+            subjects.insert(i + 1, fig)
+            starts.insert(i + 1, fig.start)
+        return out
+
+    def _inherit_from_list_head(self, figures: list[Figure]) -> None:
+        """An item of a 其中 list that states no phase has the phase of the figure the list breaks
+        down (the last one before the list that states its phase); the list runs to the end of the
+        sentence its first item is in."""
+        head, list_end = None, -1
+        for f in figures:
+            if f.kind != "fact" or f.table_ref is not None or f.compared:
+                continue
+            if self.list_opener.search(self.text[max(0, f.start - 8):f.start]) and head is not None \
+                    and f.start - head.end < 300:
+                list_end = self._sentence_bounds(f.start)[1]
+            if f.start < list_end:
+                if not f.phase_stated:
+                    f.phase, f.phase_stated = head.phase, True
+                continue
+            if f.phase_stated:
+                head = f
+
+    def _phase_of(self, words: str, subject: Figure) -> tuple[str, bool]:
+        if "预算" in words and "决算" not in words:
+            return "budgeted", True
+        if "决算" in words or "执行" in words:
+            return "executed", True
+        return subject.phase, subject.phase_stated
 
     def _class_item(self, start, end, code, left, class_terms) -> Figure | None:
         row = self.lex.classification.by_code[code]
@@ -381,16 +477,87 @@ class Interpreter:
         }
 
     # ------------------------------------------------------------------ changes
-    def _changes(self, figures: list[Figure]) -> None:
-        starts = [f.start for f in figures]
-        for m in self.compare.finditer(self.text):
+    def _changes(self, figures: list[Figure]) -> list[Figure]:
+        """Attaches each change clause to the figure it is about; the figure it compares with
+        (较上年1174万元, 与年初预算3.2万元相比) becomes a figure of its own, of the compared year and
+        phase. Returns those new figures."""
+        compares = list(self.compare.finditer(self.text))
+        by_start = {f.start: f for f in figures}
+        subjects = [f for f in figures if not f.compared]
+        starts = [f.start for f in subjects]
+        added = []
+        for i, m in enumerate(compares):
             sent_start, sent_end = self._sentence_bounds(m.start())
-            change = self._read_change(m, sent_end)
+            until = min(sent_end, compares[i + 1].start()) if i + 1 < len(compares) else sent_end
+            change = self._read_change(m, until)
             if change is None:
                 continue
-            target = self._change_target(figures, starts, m.start(), sent_start)
-            if target is not None and target.change is None:
+            target = self._change_target(subjects, starts, m.start(), sent_start)
+            if target is None:
+                continue
+            base = self._compared_figure(m, change, target, by_start)
+            if base is not None and base not in figures:
+                added.append(base)
+            if target.change is None:
                 target.change = change
+            elif all((c.compared_year, c.compared_phase) != (change.compared_year, change.compared_phase)
+                     for c in [target.change, *target.other_changes]):
+                target.other_changes.append(change)
+        return added
+
+    def _compared_figure(self, m: re.Match, change: Change, target: Figure, by_start) -> Figure | None:
+        """The figure named between the comparison word and its verb: a figure already read there
+        (比2014年三公经费合计16.08万元) takes the compared year and phase; a bare amount there
+        becomes a figure of the target's concept."""
+        if target.kind != "fact" or target.concept is None or change.compared_year is None:
+            return None
+        verb_at = change.evidence[0] if change.evidence else m.end()
+        end = change.verb_start if change.verb_start is not None else verb_at
+        for f in list(by_start.values()):
+            if m.start() < f.start < end and f.kind == "fact" and f.concept == target.concept:
+                f.fiscal_year, f.phase, f.compared = change.compared_year, change.compared_phase, True
+                f.phase_stated = f.phase_stated or change.phase_stated
+                return f
+        pos = m.start("base") if m.group("base") else self._skip_compare_words(m.end(), end)
+        if pos is None:
+            return None
+        amount = self._base_amount(pos, end)
+        if amount is None or amount.start in self.used:
+            return None
+        self.used.add(amount.start)
+        return Figure("fact", amount, amount.value, "CNY", m.start(), amount.end, change.compared_year,
+                      change.compared_phase, target.concept, unit_inferred=amount.unit_inferred,
+                      phase_stated=change.phase_stated, compared=True)
+
+    def _skip_compare_words(self, pos: int, end: int) -> int | None:
+        """Where the amount after 较上年 / 比上年决算数 starts, if only filler stands before it."""
+        m = self.filler.match(self.text, pos)
+        return m.end() if m.end() < end else None
+
+    def _base_amount(self, pos: int, end: int) -> Amount | None:
+        q = self.qty_at.get(pos)
+        if q is not None:
+            return q if q.kind == "money" and q.end <= end else None
+        m = self.finder.bare_number(self.text, pos)
+        if m is None or m.end() > end:
+            return None
+        twin = self._next_money(m.end(), end + 40)
+        if twin is None:
+            return None
+        number = Decimal(m.group().replace(",", ""))
+        amount = Amount(m.group(), number * twin.scale, "CNY", "money", twin.scale, None, m.start(), m.end(),
+                        unit_inferred=True)
+        self.extra.append(amount)
+        return amount
+
+    def _next_money(self, pos: int, end: int) -> Amount | None:
+        """The stated amount after ``pos`` in the clause: a bare 2.6 before 减少0.4万元 takes its unit."""
+        k = bisect_left(self.qty_starts, pos)
+        if k < len(self.quantities):
+            q = self.quantities[k]
+            if q.kind == "money" and q.start < end and not _CLAUSE_START.search(self.text, pos, q.start):
+                return q
+        return None
 
     def _read_change(self, m: re.Match, sent_end: int) -> Change | None:
         year = m.group("y1") or m.group("y2")
@@ -403,10 +570,13 @@ class Interpreter:
         else:
             change.compared_year = int(year) if year else (fiscal - 1 if fiscal else None)
         change.compared_phase = "budgeted" if "预算" in ph else ("executed" if "决算" in ph else self.info.phase)
+        change.phase_stated = bool(ph)
         end = min(sent_end, len(self.text))
         pos = m.end()
         for v in self.change_verb.finditer(self.text, pos, end):
             direction = self.verb_dir[v.group("verb")]
+            if change.verb_start is None:
+                change.verb_start = v.start()
             if direction == "flat":
                 change.direction = "flat"
                 change.amount, change.rate = Decimal(0), Decimal(0)

@@ -28,7 +28,9 @@ def _fold(text: str) -> str:
 _QUOTES = "“”\"‘’「」『』\u200b\u200c\u200d\ufeff"
 # Only quotes and white space can be deleted, so the scan looks at nothing else.
 # a quote, or a run of white space; one leading character class lets the scan skip to candidates
-_CANDIDATES = re.compile(rf"[{_QUOTES} \t\r\n](?:(?<=[ \t\r\n])[ \t\r\n]*)?")
+# a pinyin gloss after a character, as mirrors print them: 預(yù)算
+_PINYIN = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+_CANDIDATES = re.compile(rf"[{_QUOTES} \t\r\n(](?:(?<=[ \t\r\n])[ \t\r\n]*|(?<=\()[{_PINYIN}]{{1,7}}\))?")
 _UNIT_START = "万亿元%千"
 
 
@@ -119,17 +121,26 @@ class NormText:
         return [a + s for a, s in zip(self._at, self._shift)]
 
 
+def _is_gloss(word: str) -> bool:
+    """A pinyin syllable with its tone mark (yù, xué); a bare ASCII word in parentheses is not."""
+    return any(ch not in "abcdefghijklmnopqrstuvwxyz" for ch in word)
+
+
 def normalize(text: str) -> NormText:
     folded = _fold(to_simplified(text))
     pieces, at, shift = [], [], []
     last = deleted = 0
     for m in _CANDIDATES.finditer(folded):
         a, b = m.span()
-        if folded[a] in _QUOTES or _deletable(folded[a:b], folded[a - 1:a], folded[b:b + 1]):
-            pieces.append(folded[last:a])
-            at.append(a - deleted)
-            deleted += b - a
-            shift.append(deleted)
-            last = b
+        if folded[a] == "(":
+            if b - a < 3 or not _is_cjk(folded[a - 1:a] or " ") or not _is_gloss(folded[a + 1:b - 1]):
+                continue
+        elif folded[a] not in _QUOTES and not _deletable(folded[a:b], folded[a - 1:a], folded[b:b + 1]):
+            continue
+        pieces.append(folded[last:a])
+        at.append(a - deleted)
+        deleted += b - a
+        shift.append(deleted)
+        last = b
     pieces.append(folded[last:])
     return NormText(text, "".join(pieces), at, shift)

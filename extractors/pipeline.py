@@ -74,14 +74,15 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     indicators = find_indicators(norm.text, quantities, interpreter.used)
 
     build = _Builder(norm, lex, pages, ocr=bool(source.get("ocr")), phase_known=info.doc_type != "unknown")
-    facts = build.facts([f for f in figures if f.kind == "fact"])
+    # a government's budget report states a region's finances: the department concepts do not apply
+    facts = build.facts([f for f in figures if f.kind == "fact"]) if info.scope == "department" else []
     items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"], info.sections)
     checks_list = [build.check(c) for c in checklist(norm.text, info.doc_type, facts)]
     findings = run_checks(facts, items, duplicates, checks_list, lex)
     _strip_private(facts + items)
     document = {
         "sha256": digest, "chars": len(text), "text": text, "source": source,
-        "doc_type": info.doc_type, "fiscal_year": info.fiscal_year,
+        "doc_type": info.doc_type, "scope": info.scope, "fiscal_year": info.fiscal_year,
         "department": info.department, "region": info.region,
         "sections": [s.to_dict() for s in info.sections],
         "tables": [t.to_dict() for t in tables],
@@ -163,7 +164,12 @@ class _Builder:
         return {**c, "evidence": self.evidence(ev["start"], ev["end"]) if ev else None}
 
     def change(self, fig: Figure) -> dict | None:
-        ch = fig.change
+        return self._change(fig.change)
+
+    def other_changes(self, fig: Figure) -> dict:
+        return {"other_changes": [self._change(c) for c in fig.other_changes]} if fig.other_changes else {}
+
+    def _change(self, ch) -> dict | None:
         if ch is None:
             return None
         out = {"amount": to_str(ch.amount) if ch.amount is not None else None,
@@ -188,8 +194,10 @@ class _Builder:
             p["_completion_ulp"] = checks.pct_ulp(fig.completion.text)
         ch = fig.change
         if ch and ch.amount_q is not None and ch.rate is not None:
-            p["_change_ulp"] = (checks.half_ulp(ch.amount_q.text, ch.amount_q.scale),
-                                checks.pct_ulp(to_str(ch.rate * 100)))
+            p["_change_ulp"] = _change_ulp(ch)
+        if fig.other_changes:
+            p["_other_change_ulps"] = [_change_ulp(c) if c.amount_q is not None and c.rate is not None else None
+                                       for c in fig.other_changes]
         doubts = self._doubts(fig)
         if doubts:
             p["_doubts"] = doubts
@@ -216,7 +224,7 @@ class _Builder:
             concept = self.lex.concepts[fig.concept]
             ev = self.evidence(fig.start, fig.end, fig.table_ref)
             out = {"concept": fig.concept, "label": concept.label, "value": to_str(fig.value),
-                   "unit": fig.unit, **self._common(fig), "change": self.change(fig), "evidence": ev,
+                   "unit": fig.unit, **self._common(fig), "change": self.change(fig), **self.other_changes(fig), "evidence": ev,
                    **self._private(fig)}
             _unit_flags(out, fig)
             rest = (fig.concept, fig.phase, fig.fiscal_year)
@@ -245,7 +253,7 @@ class _Builder:
             out = {"function_code": line["function_code"], "class": line["class"], "kind": line["kind"],
                    "item": line["item"], "level": line["level"], "amount": to_str(fig.value),
                    **self._common(fig), "cofog": line["cofog"], "code_source": line["code_source"],
-                   "change": self.change(fig), "evidence": ev, **self._private(fig)}
+                   "change": self.change(fig), **self.other_changes(fig), "evidence": ev, **self._private(fig)}
             _unit_flags(out, fig)
             if line.get("name_in_lexicon") is not None:
                 out["name_in_lexicon"] = line["name_in_lexicon"]
@@ -296,6 +304,10 @@ def _unit_flags(out: dict, fig: Figure) -> None:
             out["unit_declared"] = True     # from a 单位：万元 declaration: certain enough to check
 
 
+def _change_ulp(ch) -> tuple[Decimal, Decimal]:
+    return checks.half_ulp(ch.amount_q.text, ch.amount_q.scale), checks.pct_ulp(to_str(ch.rate * 100))
+
+
 def _fill(kept: dict, other: dict) -> None:
     """A later mention of the same figure supplies the attributes the first one lacked."""
     slots = {"share": ("_share_ulp", "_share_base", "_parent"), "budget_completion_rate": ("_completion_ulp",),
@@ -306,6 +318,12 @@ def _fill(kept: dict, other: dict) -> None:
             for key in private:
                 if key in other:
                     kept[key] = other[key]
+    known = [(c["compared_year"], c["compared_phase"]) for c, _ in checks.changes_of(kept)]
+    for ch, ulp in checks.changes_of(other):
+        if (ch["compared_year"], ch["compared_phase"]) not in known:
+            known.append((ch["compared_year"], ch["compared_phase"]))
+            kept.setdefault("other_changes", []).append(ch)
+            kept.setdefault("_other_change_ulps", []).append(ulp)
 
 
 def _same_list(a: dict, b: dict, sections, starts) -> bool:

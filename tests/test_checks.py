@@ -126,8 +126,8 @@ def test_line_item_sums_and_shares(values, sums, shares):
     # the list's own total is the base, even when it is not a concept (财政拨款收入)
     ("2021年财政拨款收入270万元其中：一般公共预算财政拨款收入270万元，占100%。", []),
     # the base a share names
-    ("2019年三公经费预算419万元。因公出国（境）费支出80万元，占“三公”经费的19.1%；", []),
-    ("2019年三公经费预算419万元。因公出国（境）费支出80万元，占“三公”经费的29.1%；", ["error"]),
+    ("2019年三公经费支出419万元。因公出国（境）费支出80万元，占“三公”经费的19.1%；", []),
+    ("2019年三公经费支出419万元。因公出国（境）费支出80万元，占“三公”经费的29.1%；", ["error"]),
 ])
 def test_share_mismatch(text, severities):
     assert rules_of(text, "share_mismatch") == severities
