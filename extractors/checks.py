@@ -130,10 +130,15 @@ class FactIndex:
 def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
     groups = defaultdict(list)
     for f in facts:
-        groups[(f["concept"], f["fiscal_year"], f["phase"])].append(f)
+        if not f.get("_part"):       # a part named like its whole (其中:退休5097人) is not the whole again
+            groups[(f["concept"], f["fiscal_year"], f["phase"])].append(f)
     out = []
     for (concept, year, phase), group in groups.items():
         if len({f["value"] for f in group}) < 2 or _all_within_rounding(group):
+            continue
+        unbalanced = _sides_apart(group)
+        if unbalanced:
+            out.append(unbalanced)
             continue
         shown = "、".join(_show(f["value"], f["unit"]) + _where(f) for f in group)
         out.append(_finding(
@@ -141,6 +146,24 @@ def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
             f"{year_text(year)}“{labels.get(concept, concept)}”在文中出现了不同的数值：{shown}，请核对哪一个是正确的。",
             group[0]["value"], group[1]["value"], [f["evidence"] for f in group], inputs=group, concept=concept))
     return out
+
+
+def _sides_apart(group: list[dict]) -> dict | None:
+    """收入总计 and 支出总计 stated with different values: not a figure stated twice but a total
+    that does not balance (the two sides of 收支总计 are equal by construction)."""
+    revenue = [f for f in group if f.get("_side") == "revenue"]
+    spending = [f for f in group if f.get("_side") == "expenditure"]
+    if not revenue or not spending or len(revenue) + len(spending) != len(group):
+        return None
+    if not (_all_within_rounding(revenue) and _all_within_rounding(spending)):
+        return None
+    r, e = revenue[0], spending[0]
+    gap = Decimal(r["value"]) - Decimal(e["value"])
+    return _finding(
+        "balance_mismatch", "error",
+        f"{year_text(r['fiscal_year'])}收入总计{wan(r['value'])}万元与支出总计{wan(e['value'])}万元不相等"
+        f"（相差{wan(abs(gap))}万元），收、支总计应当相等，请核对。",
+        r["value"], e["value"], [r["evidence"], e["evidence"]], inputs=(r, e), check="sides")
 
 
 def duplicate_line_items(duplicates: list[tuple[dict, dict]]) -> list[dict]:
@@ -165,12 +188,14 @@ def _combos(groups: list[list[dict]], limit: int = 64):
     return itertools.islice(itertools.product(*groups), limit)
 
 
-def sum_mismatches(index: FactIndex, labels: dict[str, str]) -> list[dict]:
+def sum_mismatches(index: FactIndex, labels: dict[str, str], unread=()) -> list[dict]:
+    """Each sum rule in each period. ``unread``: (offset, concept) of terms whose amount was not
+    read; a missing part named near the figures makes the sum unknown, not wrong."""
     out = []
     for rule in rules()["sums"]:
         for year, phase in index.periods():
             finding = _check_sum(rule, index, year, phase, labels)
-            if finding:
+            if finding and not _part_named_unread(finding, _missing_parts(rule, index, year, phase), unread):
                 out.append(finding)
     return out
 
@@ -209,13 +234,33 @@ def _check_sum(rule: dict, index: FactIndex, year, phase, labels) -> dict | None
         severity, hint = "warning", "可能有未列示的组成部分，"
     else:
         severity, hint = "error", ""
-    names = " + ".join(f"{labels.get(p['concept'], p['concept'])}{wan(p['value'])}" for p in parts)
+    names = " + ".join(f"{_label_of(p['concept'], labels)}{wan(p['value'])}" for p in parts)
     return _finding(
         "sum_mismatch", severity,
         f"{year_text(year)}{rule['label']}不成立：{names} = {wan(got)}万元，而“{labels.get(total['concept'], total['concept'])}”为"
         f"{wan(total['value'])}万元，相差{wan(abs(gap))}万元。{hint}请核对各项数字。",
         total["value"], to_str(got), [total["evidence"]] + [p["evidence"] for p in parts],
         inputs=(total, *parts), check=rule["id"])
+
+
+def _label_of(concept: str, labels) -> str:
+    """A concept's label; two halves standing for one part are named together (a+b)."""
+    return "与".join(labels.get(c, c) for c in concept.split("+"))
+
+
+def _missing_parts(rule: dict, index: FactIndex, year, phase) -> set[str]:
+    missing = set()
+    for concept in rule["parts"]:
+        halves = rule.get("substitute", {}).get(concept, [])
+        if not index.get(concept, year, phase) and not any(index.get(c, year, phase) for c in halves):
+            missing |= {concept, *halves}
+    return missing
+
+
+def _part_named_unread(finding: dict, missing: set[str], unread) -> bool:
+    spans = [(e["start"], e["end"]) for e in finding["evidence"]]
+    lo, hi = min(a for a, _ in spans) - 100, max(b for _, b in spans) + 100
+    return any(lo <= pos <= hi and concept in missing for pos, concept in unread)
 
 
 def _combine(halves) -> dict:
@@ -353,9 +398,17 @@ def share_mismatches(rows: list[dict], index: FactIndex, labels: dict[str, str])
 
 
 def _share_bases(row: dict, index: FactIndex) -> list[tuple[Decimal, Decimal, dict]]:
+    """What a share is of: the figure its words name (占收入预算总额的…), else the total its 其中 list
+    breaks down, else the usual base of its concept."""
+    named = row.get("_share_base")
+    if named:
+        found = [(Decimal(f["value"]), f["_ulp"], f["evidence"])
+                 for f in index.get(named, row["fiscal_year"], row["phase"])]
+        if found or not row.get("_parent"):
+            return found
     if row.get("_parent"):
         return [row["_parent"]]
-    concept = row.get("_share_base") or _default_base(row)
+    concept = _default_base(row)
     if not concept:
         return []
     return [(Decimal(f["value"]), f["_ulp"], f["evidence"])
@@ -507,7 +560,7 @@ def missing_required_items(checklist: list[dict]) -> list[dict]:
 
 def _all_within_rounding(group: list[dict]) -> bool:
     """17,192万元 in prose and 171,915,169元 in a table are one figure stated at two precisions."""
-    return all(abs(Decimal(a["value"]) - Decimal(b["value"])) <= a.get("_ulp", ZERO) + b.get("_ulp", ZERO)
+    return all(abs(Decimal(a["value"]) - Decimal(b["value"])) < a.get("_ulp", ZERO) + b.get("_ulp", ZERO)
                for a, b in itertools.combinations(group, 2))
 
 

@@ -31,6 +31,12 @@ def _decimal_point(text: str, i: int) -> bool:
     return 0 < i < len(text) - 1 and (text[i - 1].isdigit() or text[i + 1].isdigit())
 
 
+def side_of(term: str) -> str | None:
+    """收入总计 names the revenue side of a total, 支出总计 the expenditure side, 收支总计 both."""
+    revenue, spending = "收" in term, "支" in term
+    return "revenue" if revenue and not spending else "expenditure" if spending and not revenue else None
+
+
 def _is_name_char(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or ch in "()"
 
@@ -77,6 +83,8 @@ class Figure:
     share_base: str | None = None   # the concept a share names (占本年支出合计的…)
     parent: Amount | None = None    # the total a 其中/主要用于 list breaks down
     phase_stated: bool = True       # False: the phase is the document type's (or a guess when it is unknown)
+    part_of: "Figure | None" = None  # the figure of the same concept a 其中 list breaks this one out of
+    side: str | None = None         # revenue | expenditure: which side of 收支总计 the term names (收入总计)
     other_changes: list = field(default_factory=list)   # a second comparison (with the budget, after the prior year)
     compared: bool = False          # the figure a change clause compares with (较上年1174万元), not a change's subject
 
@@ -104,17 +112,19 @@ class Interpreter:
 
         def phase(n):
             return rf"(?P<ph{n}>年初预算数?|调整预算数?|预算数?|决算数?)?"
+        direct = alternation([v for d in ("increase", "decrease") for v in verbs[d] if len(v) > 1])   # 与上年决算数下降
         # one leading character class, so that the scan skips to each 与/比/较/同 (a pattern whose
         # alternatives start otherwise is tried at every position); each branch checks that character
         self.compare = re.compile(
-            rf"[与比较同](?:(?<=与){year(1)}?{phase(1)}(?P<base>{_BASE_NUMBER})?(?:相比|比较|对比|(?=基本持平|持平))"
+            rf"[与比较同](?:(?<=与){year(1)}?{phase(1)}(?P<base>{_BASE_NUMBER})?(?:相比|比较|对比|(?=基本持平|持平|{direct}))"
             rf"|(?<=[比较]){year(2)}{phase(2)}|(?<=[比较])(?P<ph3>(?:年初|调整)?预算数?)|(?<=同)比)")
+        self.respective = re.compile(rf"各(?P<verb>{alternation(self.verb_dir)})了?")
         self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
         self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'])}))")
         self.phase_word = re.compile(r"预算|决算|执行")
         self.executed_words = re.compile(alternation(ctx["phase_words"]["executed"]))
-        self.list_opener = re.compile(rf"(?:{alternation(ctx['list_openers'])})[:,，]?$")
+        self.list_opener_any = re.compile(alternation(ctx["list_openers"]))
         self.line_marker = re.compile(r"\((类|款|项)\)")
 
     # ------------------------------------------------------------------ entry
@@ -127,6 +137,7 @@ class Interpreter:
         self.extra: list[Amount] = []          # bare numbers bound to a figure
         self.used: set[int] = set()            # starts of amounts that belong to a figure
         self.stated_budgets: list[Figure] = []  # budgets named inside a completion rate
+        self.unread: list[tuple[int, str]] = []  # (position, concept) of terms with no amount read
         self.default_scale = self._default_scale(quantities)
         self.unit_decls = [(m.start(), Decimal(self.lex.money_scales[m.group(1)]))
                            for m in _UNIT_DECL.finditer(text)]
@@ -185,8 +196,8 @@ class Interpreter:
         if unit != "CNY":
             return None
         m = self.finder.bare_number(self.text, pos)
-        if m is None:
-            return None
+        if m is None or not self.text[m.end():].strip():
+            return None               # a number the text ends on may be cut short (…总额为1)
         scale, declared = self._scale_at(pos)
         number = Decimal(m.group().replace(",", ""))
         amount = Amount(m.group(), number * scale, "CNY", "money", scale, None, m.start(), m.end(),
@@ -266,8 +277,9 @@ class Interpreter:
         """In 本年支出合计270万元，其中：基本支出…, the 270万元 that the list breaks down."""
         sent_start, _ = self._sentence_bounds(pos)
         m = None
-        for m in _LIST_OPENER.finditer(self.text, sent_start, pos):
-            pass
+        for opener in _LIST_OPENER.finditer(self.text, sent_start, pos):
+            if not self._closed_aside(opener.end(), pos):    # (包括…) closed before the figure
+                m = opener
         if m is None:
             return None
         k = bisect_left(self.qty_starts, m.start())
@@ -303,6 +315,8 @@ class Interpreter:
                 continue
             if kind == "concept":
                 fig = self._fact(start, end, ident, left)
+                if fig is None:
+                    self.unread.append((start, ident))
             else:
                 fig = self._class_item(start, end, ident, left, class_terms)
             if fig is not None:
@@ -322,7 +336,7 @@ class Interpreter:
         self.used.add(amount.start)
         fig = Figure("fact", amount, amount.value, concept.unit if concept.unit == "CNY" else amount.unit,
                      start, amount.end, year, phase, concept_id, unit_inferred=amount.unit_inferred,
-                     phase_stated=stated)
+                     phase_stated=stated, side=side_of(self.text[start:end]))
         self._attributes(fig, amount.end)
         return fig
 
@@ -370,15 +384,23 @@ class Interpreter:
         for f in figures:
             if f.kind != "fact" or f.table_ref is not None or f.compared:
                 continue
-            if self.list_opener.search(self.text[max(0, f.start - 8):f.start]) and head is not None \
-                    and f.start - head.end < 300:
+            if head is not None and f.start >= list_end and f.start - head.end < 300 and self._opens_list(head.end, f.start):
                 list_end = self._sentence_bounds(f.start)[1]
             if f.start < list_end:
-                if not f.phase_stated:
+                if not f.phase_stated and head.phase_stated:
                     f.phase, f.phase_stated = head.phase, True
+                if f.concept == head.concept:
+                    f.part_of = head        # 离退休人员5199人,其中:退休5097人: a part, not the figure again
                 continue
-            if f.phase_stated:
-                head = f
+            head = f
+
+    def _opens_list(self, head_end: int, pos: int) -> bool:
+        """A list opener (其中) right after the head figure (its clause, or the next sentence's start)
+        and before ``pos`` in one sentence."""
+        m = self.list_opener_any.search(self.text, head_end, pos)
+        if m is None or _SENTENCE_MARKS.search(self.text, m.end(), pos):
+            return False
+        return len(self.text[head_end:m.start()].strip(" 。\n,，;；:：")) <= 12
 
     def _phase_of(self, words: str, subject: Figure) -> tuple[str, bool]:
         if "预算" in words and "决算" not in words:
@@ -492,10 +514,16 @@ class Interpreter:
             change = self._read_change(m, until)
             if change is None:
                 continue
-            target = self._change_target(subjects, starts, m.start(), sent_start)
+            if self._respective_changes(m, change, until, subjects, starts, sent_start):
+                continue
+            inside = self._figure_inside(m, change, by_start)
+            if inside is not None:
+                target = self._same_concept_before(subjects, starts, m.start(), inside.concept)
+            else:
+                target = self._change_target(subjects, starts, m.start(), sent_start)
             if target is None:
                 continue
-            base = self._compared_figure(m, change, target, by_start)
+            base = inside or self._compared_figure(m, change, target)
             if base is not None and base not in figures:
                 added.append(base)
             if target.change is None:
@@ -505,19 +533,72 @@ class Interpreter:
                 target.other_changes.append(change)
         return added
 
-    def _compared_figure(self, m: re.Match, change: Change, target: Figure, by_start) -> Figure | None:
-        """The figure named between the comparison word and its verb: a figure already read there
-        (比2014年三公经费合计16.08万元) takes the compared year and phase; a bare amount there
-        becomes a figure of the target's concept."""
-        if target.kind != "fact" or target.concept is None or change.compared_year is None:
+    def _respective_changes(self, m, change: Change, until: int, subjects, starts, sent_start) -> bool:
+        """收入、支出总计各增加1412.7万元、2062.79万元，增长15.74%、23.72%: the n amounts after 各
+        belong, in order, to the last n figures before the comparison."""
+        each = self.respective.search(self.text, m.end(), until)
+        if each is None:
+            return False
+        amounts = self._listed(each.end(), until, "money")
+        if len(amounts) < 2:
+            return False
+        k = bisect_left(starts, m.start())
+        figures = subjects[max(0, k - len(amounts)):k]
+        if len(figures) != len(amounts) or figures[0].start < sent_start:
+            return False
+        rate_verb = self.change_verb.search(self.text, amounts[-1].end, until)
+        rates = self._listed(rate_verb.end(), until, "percent") if rate_verb else []
+        for i, fig in enumerate(figures):
+            own = Change(amounts[i].value, rates[i].value if len(rates) == len(amounts) else None,
+                         self.verb_dir[each.group("verb")], change.compared_year, change.compared_phase,
+                         evidence=(m.start(), (rates or amounts)[-1].end), amount_q=amounts[i],
+                         phase_stated=change.phase_stated)
+            if fig.change is None:
+                fig.change = own
+        return True
+
+    def _listed(self, pos: int, until: int, kind: str) -> list[Amount]:
+        """Amounts of one kind listed with 、 from ``pos``: 1412.7万元、2062.79万元."""
+        out = []
+        k = bisect_left(self.qty_starts, self._skip_filler(pos))
+        while k < len(self.quantities):
+            q = self.quantities[k]
+            if q.kind != kind or q.start >= until or (out and self.text[out[-1].end:q.start].strip() != "、"):
+                break
+            if not out and q.start != self._skip_filler(pos):
+                break
+            out.append(q)
+            self.used.add(q.start)
+            k += 1
+        return out
+
+    def _figure_inside(self, m: re.Match, change: Change, by_start) -> Figure | None:
+        """A figure read between the comparison word and its verb (较2014年三公经费合计16.08万元增加…)
+        is the figure compared with: it takes the compared year and phase."""
+        if change.compared_year is None:
             return None
-        verb_at = change.evidence[0] if change.evidence else m.end()
-        end = change.verb_start if change.verb_start is not None else verb_at
-        for f in list(by_start.values()):
-            if m.start() < f.start < end and f.kind == "fact" and f.concept == target.concept:
+        end = change.verb_start if change.verb_start is not None else m.end()
+        for f in by_start.values():
+            if m.start() < f.start < end and f.kind == "fact" and f.table_ref is None:
                 f.fiscal_year, f.phase, f.compared = change.compared_year, change.compared_phase, True
                 f.phase_stated = f.phase_stated or change.phase_stated
                 return f
+        return None
+
+    @staticmethod
+    def _same_concept_before(subjects, starts, pos: int, concept: str) -> Figure | None:
+        k = bisect_left(starts, pos)
+        for f in reversed(subjects[max(0, k - 50):k]):
+            if f.concept == concept and not f.compared and pos - f.end < 3000:
+                return f
+        return None
+
+    def _compared_figure(self, m: re.Match, change: Change, target: Figure) -> Figure | None:
+        """The amount between the comparison word and its verb (较上年1174万元减少…) becomes a figure
+        of the target's concept, of the compared year and phase."""
+        if target.kind != "fact" or target.concept is None or change.compared_year is None:
+            return None
+        end = change.verb_start if change.verb_start is not None else m.end()
         pos = m.start("base") if m.group("base") else self._skip_compare_words(m.end(), end)
         if pos is None:
             return None
@@ -612,6 +693,11 @@ class Interpreter:
             k += 1
         return False
 
+    def _closed_aside(self, start: int, end: int) -> bool:
+        """Whether a parenthesis open at ``start`` closes before ``end``."""
+        between = self.text[start:end]
+        return between.count(")") > between.count("(")
+
     def _skip_filler(self, pos: int) -> int:
         return _AFTER_VERB.match(self.text, pos).end()
 
@@ -626,6 +712,8 @@ class Interpreter:
 
     def _change_target(self, figures: list[Figure], starts: list[int], pos: int, sent_start: int) -> Figure | None:
         k = bisect_left(starts, pos)           # figures[:k] start before the comparison
+        while k and figures[k - 1].start >= sent_start and self._closed_aside(figures[k - 1].end, pos):
+            k -= 1                             # 995万元(其中…958万元),比上年下降: the change is the 995's
         if k and figures[k - 1].start >= sent_start:
             return figures[k - 1]              # stated in the same sentence
         if self._unbound_amount(sent_start, pos):

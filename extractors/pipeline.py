@@ -18,7 +18,8 @@ from .normalize import NormText, normalize
 from .numerals import to_str
 from .quantities import Amount, get_finder
 from .result import Result
-from .tables import pipe_tables
+from .table_reader import table_rules
+from .tables import text_tables
 
 MAX_CHARS = 5_000_000
 
@@ -55,7 +56,7 @@ def extract(source: str | bytes, filename: str | None = None, source_url: str | 
     if len(text) > MAX_CHARS:
         raise ExtractionError(Errors.E004, f"{len(text)} characters; the limit is {MAX_CHARS}")
     if tables is None:
-        tables = pipe_tables(text)
+        tables = text_tables(text, table_rules()["line_tables"])
     result = _extract_text(text, digest, {"filename": filename, "url": source_url,
                                           "media_type": media_type, "encoding": encoding, **extra}, tables, pages)
     if tokens:
@@ -78,7 +79,8 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     facts = build.facts([f for f in figures if f.kind == "fact"]) if info.scope == "department" else []
     items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"], info.sections)
     checks_list = [build.check(c) for c in checklist(norm.text, info.doc_type, facts)]
-    findings = run_checks(facts, items, duplicates, checks_list, lex)
+    unread = [(norm.orig(pos), concept) for pos, concept in interpreter.unread]
+    findings = run_checks(facts, items, duplicates, checks_list, lex, unread)
     _strip_private(facts + items)
     document = {
         "sha256": digest, "chars": len(text), "text": text, "source": source,
@@ -98,12 +100,12 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     )
 
 
-def run_checks(facts, items, duplicates, checks_list, lex) -> list[dict]:
+def run_checks(facts, items, duplicates, checks_list, lex, unread=()) -> list[dict]:
     labels = {c.id: c.label for c in lex.concepts.values()}
     index = checks.FactIndex(facts)
     findings = (checks.conflicting_values(facts, labels)
                 + checks.change_rate_mismatches(facts + items)
-                + checks.sum_mismatches(index, labels)
+                + checks.sum_mismatches(index, labels, unread)
                 + checks.line_item_sums(items, index, labels)
                 + checks.balance_mismatches(index)
                 + checks.share_mismatches(facts + items, index, labels)
@@ -201,6 +203,10 @@ class _Builder:
         doubts = self._doubts(fig)
         if doubts:
             p["_doubts"] = doubts
+        if fig.side:
+            p["_side"] = fig.side
+        if fig.part_of is not None:
+            p["_part"] = True
         return p
 
     def _doubts(self, fig: Figure) -> tuple[str, ...]:

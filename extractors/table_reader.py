@@ -22,7 +22,8 @@ from .tables import Table
 _NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _NIL = {"-", "—", "－", "--", "——", "/", "", "0.00", "0"}
 _OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\(?[一二三四五六七八九十\d]+\)|其中[:：]?|加[:：]|减[:：])+")
-_PHASE_LABEL = re.compile(r"^(?:(?P<b>年初预算|调整预算|全年预算|预算)|(?P<e>决算|实际))(?:数|金额)?$")
+# a row named by its phase or its year (预算数, 2015年, 2016年决算数) under columns named by terms
+_PHASE_LABEL = re.compile(r"^(?=.)(?:(?P<y>(?:19|20)\d{2})年度?)?(?:(?P<b>年初预算|调整预算|全年预算|预算)|(?P<e>决算|实际))?(?:数|金额)?$")
 _YEAR = re.compile(r"(20\d{2})年")
 
 
@@ -33,8 +34,12 @@ def table_rules() -> dict:
     cols = {k: re.compile(v) for k, v in data["columns"].items()}
     kinds = [(re.compile(t["pattern"]), t["type"], t.get("total")) for t in data["tables"]]
     allowed = {t["type"]: tuple(t["concepts"]) for t in data["tables"] if "concepts" in t}
+    lines = data.get("line_tables") or {}
+    line_rules = {"label_header": re.compile(lines["label_header"]), "value_header": re.compile(lines["value_header"]),
+                  "max_cell_chars": lines.get("max_cell_chars", 40)} if lines else None
     return {"columns": cols, "tables": kinds, "total_labels": set(data["total_labels"]),
-            "generic_totals": set(data["generic_totals"]), "allowed": allowed}
+            "generic_totals": set(data["generic_totals"]), "allowed": allowed, "line_tables": line_rules,
+            "totals_by_type": {t["type"]: t.get("total") for t in data["tables"]}}
 
 
 @dataclass
@@ -72,6 +77,9 @@ class TableReader:
         self._previous = (kind, total_concept)
         n_header = self._header_rows(grid)
         headers = self._headers(grid[:n_header])
+        if kind is None:
+            kind, total_concept = self._kind_from_headers(headers)
+            self._kind_now = kind
         code_cols = [i for i, h in enumerate(headers) if self.rules["columns"]["code"].search(h)]
         figures = []
         state = {"class": None, "kind": None, "names": {}}
@@ -97,10 +105,23 @@ class TableReader:
                     return kind, total
         return None, None
 
+    def _kind_from_headers(self, headers: list[str]) -> tuple[str | None, str | None]:
+        """A table without a caption whose column headers are terms of one table type only
+        (因公出国(境)费 | 公务接待费 …) is of that type."""
+        concepts = [t[1] for h in headers if (t := self._term(h.split(" ")[-1])) and t[0] == "concept"]
+        if len(concepts) < 2:
+            return None, None
+        for kind, allowed in self.rules["allowed"].items():
+            if all(c.startswith(allowed) for c in concepts) and all(a.endswith(".") for a in allowed):
+                return kind, self.rules["totals_by_type"].get(kind)
+        return None, None
+
     @staticmethod
     def _header_rows(grid) -> int:
+        """Rows before the first row with a value: a number that is not a code (codes stand in
+        the first columns)."""
         for i, row in enumerate(grid):
-            if any(parse_number(c.text) is not None and not _looks_like_code(c.text) for c in row):
+            if any(parse_number(c.text) is not None and not (c.col < 3 and _looks_like_code(c.text)) for c in row):
                 return i
         return 0
 
@@ -298,7 +319,9 @@ class TableReader:
     def _phase_row(self, table, r, row, headers, label, m, total_concept) -> list:
         """A row named 预算数 or 决算数 (or not named at all) under columns named by terms: a 三公
         table laid out across. A header's words after the term (小计) do not hide it."""
-        phase = ("budgeted" if m.group("b") else "executed") if m else self.interp.info.phase
+        named = m is not None and (m.group("b") or m.group("e"))
+        phase = ("budgeted" if m.group("b") else "executed") if named else self.interp.info.phase
+        year = int(m.group("y")) if m is not None and m.group("y") else None
         out = []
         for c in row:
             number = parse_number(c.text)
@@ -310,7 +333,9 @@ class TableReader:
                 ref = {"table": table.index, "row": r, "col": c.col, "page": table.page}
                 fig = self._figure(term, c, self._money(c, number), ref, phase, header)
                 if fig:
-                    fig.phase_stated = m is not None
+                    fig.phase_stated = bool(named)
+                    if year is not None:
+                        fig.fiscal_year = year
                     out.append(fig)
         return out
 
@@ -324,8 +349,9 @@ class TableReader:
             concept = self.lex.concepts[ident]
             if concept.unit != "CNY":
                 return None
+            from .interpret import side_of
             return Figure("fact", amount, amount.value, "CNY", label.start, amount.end, year, phase, ident,
-                          unit_inferred=True, table_ref=ref)
+                          unit_inferred=True, table_ref=ref, side=side_of(label.text))
         row = self.lex.classification.by_code[ident]
         return Figure("line_item", amount, amount.value, "CNY", label.start, amount.end, year, phase,
                       unit_inferred=True, table_ref=ref,

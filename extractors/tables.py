@@ -103,6 +103,20 @@ class TextBuilder:
 _PIPE_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.M)
 
 
+def text_tables(text: str, line_rules: dict | None = None) -> list[Table]:
+    """The tables of a plain text: ``| a | b |`` rows, and tables flattened one cell per line."""
+    tables = pipe_tables(text)
+    if line_rules:
+        spans = [(t.start, t.end) for t in tables]
+        for t in line_tables(text, line_rules["label_header"], line_rules["value_header"], line_rules["max_cell_chars"]):
+            if not any(a < t.end and t.start < b for a, b in spans):
+                tables.append(t)
+        tables.sort(key=lambda t: t.start)
+        for i, t in enumerate(tables):
+            t.index = i
+    return tables
+
+
 def pipe_tables(text: str) -> list[Table]:
     """Tables written in plain text as ``| a | b |`` lines (a flattened table, or our own rendering)."""
     tables, current, start, last_end = [], [], None, None
@@ -127,3 +141,145 @@ def _pipe_cells(m: re.Match) -> list[Cell]:
         cells.append(Cell(stripped, pos + offset, pos + offset + len(stripped)))
         pos += len(raw) + 1
     return cells
+
+
+# ---------------------------------------------------------------- tables flattened one cell per line
+_LINE = re.compile(r"[^\n]*")
+_LINE_NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+_SPACES = re.compile(r"[ \t\u3000]+")
+_EDGE = " \t\u3000|\r"
+MAX_LINE_TABLE_ROWS = 2000
+
+
+@dataclass
+class _Line:
+    text: str        # the cell's text, edges stripped
+    start: int
+    end: int
+    key: str         # without spaces: 预 算 数 → 预算数
+
+    @property
+    def numeric(self) -> bool:
+        return bool(_LINE_NUMBER.match(self.key))
+
+
+def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, max_cell: int = 40) -> list[Table]:
+    """Tables flattened one cell per line (blank lines and lone ``|`` between them): a header
+    whose first cell is a label column word and whose others are value column words, then rows
+    of a label and as many numbers as there are value columns. A row with fewer numbers has
+    blank cells (which column a lone number belongs to is not known, so it is not guessed)."""
+    cells = _cell_lines(text, max_cell)
+    tables, i = [], 0
+    while i < len(cells):
+        found = _line_table(cells, i, label_header, value_header)
+        if found is None:
+            i += 1
+            continue
+        rows, i = found
+        first, last = rows[0][0], rows[-1][-1]
+        tables.append(Table(0, rows, first.start, last.end))
+    return tables
+
+
+def _cell_lines(text: str, max_cell: int) -> list[_Line | None]:
+    """Each line that can be a cell; None where prose (or a pipe row) breaks a run of cells."""
+    out: list[_Line | None] = []
+    for m in _LINE.finditer(text):
+        raw = m.group()
+        stripped = raw.strip(_EDGE)
+        if not stripped:
+            continue                              # a blank line or a lone | separates cells
+        if len(stripped) > max_cell or "|" in stripped or "。" in stripped:
+            if out and out[-1] is not None:
+                out.append(None)
+            continue
+        offset = raw.find(stripped)
+        out.append(_Line(stripped, m.start() + offset, m.start() + offset + len(stripped),
+                         _SPACES.sub("", stripped)))
+    return out
+
+
+def _line_table(cells, i, label_header, value_header):
+    head = cells[i]
+    if head is None or not label_header.search(head.key):
+        return None
+    j = i + 1
+    while j < len(cells) and cells[j] is not None and not cells[j].numeric:
+        j += 1
+    # cells[i:j] are the header and the first row's label; cells[j] is the first number
+    if j >= len(cells) or cells[j] is None or j - i < 3:
+        return None
+    header = cells[i:j - 1]
+    if not any(value_header.search(c.key) for c in header[1:]):
+        return None
+    rows, k = _line_rows(cells, j - 1, label_header)
+    width = _row_width(rows)
+    if width < 2 or len(rows) < 2:
+        return None
+    header_rows = _header_grid(header, width)
+    if header_rows is None:
+        return None
+    body = [_padded(r, width) for r in rows]
+    if any(r is None for r in body):
+        return None
+    return header_rows + body, k
+
+
+def _line_rows(cells, k, label_header):
+    rows = []
+    while k < len(cells) and len(rows) < MAX_LINE_TABLE_ROWS:
+        label = cells[k]
+        if label is None or label.numeric or label_header.search(label.key):
+            break
+        values = []
+        k += 1
+        while k < len(cells) and cells[k] is not None and cells[k].numeric:
+            values.append(cells[k])
+            k += 1
+        rows.append([label, *values])
+    while rows and len(rows[-1]) == 1:      # labels after the last number: a heading, not a row
+        rows.pop()
+        k -= 1
+    return rows, k
+
+
+def _row_width(rows) -> int:
+    """Columns of the table: the widest row that more than one row fills."""
+    widths = [len(r) for r in rows if len(r) > 1]
+    full = [w for w in set(widths) if widths.count(w) > 1]
+    return max(full) if full else (widths[0] if len(widths) == 1 else 0)
+
+
+def _padded(row, width):
+    """A row with its numbers, or, when they are fewer than the columns, its label only."""
+    if len(row) > width:
+        return None
+    cells = [Cell(c.text, c.start, c.end) for c in row]
+    if len(row) < width:
+        cells = cells[:1]
+    return cells
+
+
+def _header_grid(header, width) -> list[list[Cell]] | None:
+    """The header as one row, or as two when it has more words than the table has columns: a
+    word followed by a total word (公车购置及运行维护费, 合计, 车辆购置 …) is a parent over the
+    columns after it."""
+    cells = [Cell(c.text, c.start, c.end) for c in header]
+    if len(cells) == width:
+        return [cells]
+    parents = {n for n in range(1, len(cells) - 1) if header[n + 1].key in ("合计", "小计")}
+    if len(cells) - len(parents) != width:
+        return None
+    top, bottom, parent = [], [], None
+    for n, cell in enumerate(cells):
+        if n in parents:
+            parent = cell
+            continue
+        blank = Cell("", cell.start, cell.start)
+        if parent is None:
+            top.append(cell)
+            bottom.append(blank)
+        else:
+            top.append(parent if cells[n - 1] is parent else Cell("", parent.end, parent.end))
+            bottom.append(cell)
+    return [top, bottom]
