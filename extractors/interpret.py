@@ -99,6 +99,8 @@ class Interpreter:
         self.blocked_left = re.compile(rf"(?:{'|'.join(ctx['blocked_left'])})$")
         self.blocked_left_by_concept = {c: re.compile(rf"(?:{alternation(words)})$")
                                         for c, words in (ctx.get("blocked_left_by_concept") or {}).items()}
+        self.head_only = set(ctx.get("head_only_aliases") or ())
+        self.head_only_left = re.compile(ctx.get("head_only_left") or "$")
         self.nil_prefix = re.compile(rf"(?:{alternation(ctx['nil_prefix'])})$")
         self.share = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['share_openers'])})(?=\d|百分之)")
         self.completion = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['completion_openers'])})(?=\d|百分之)")
@@ -266,8 +268,10 @@ class Interpreter:
         """完成全年预算84.82万元的73.2%: the budget becomes a figure of its own; the rate follows it."""
         m = re.compile(r"的?").match(self.text, budget.end)
         rate = self.qty_at.get(m.end())
-        if rate is None or rate.kind != "percent" or fig.kind != "fact" or budget.start in self.used:
-            return None
+        if rate is not None and rate.kind != "percent":
+            rate = None
+        if (rate is None and not m.group()) or fig.kind != "fact" or budget.start in self.used:
+            return None               # 完成预算0万元的--%: the budget is stated, the rate is not
         self.used.add(budget.start)
         self.stated_budgets.append(Figure("fact", budget, budget.value, "CNY", budget.start, budget.end,
                                           fig.fiscal_year, "budgeted", fig.concept, compared=True))
@@ -313,6 +317,8 @@ class Interpreter:
             narrower = self.blocked_left_by_concept.get(ident)
             if narrower is not None and narrower.search(left):
                 continue
+            if self.text[start:end] in self.head_only and not self.head_only_left.search(self.text[max(0, start - 4):start]):
+                continue                     # 工资福利支出预算 is not 支出预算
             if kind == "concept":
                 fig = self._fact(start, end, ident, left)
                 if fig is None:
