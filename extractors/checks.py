@@ -258,9 +258,14 @@ def _missing_parts(rule: dict, index: FactIndex, year, phase) -> set[str]:
 
 
 def _part_named_unread(finding: dict, missing: set[str], unread) -> bool:
-    spans = [(e["start"], e["end"]) for e in finding["evidence"]]
-    lo, hi = min(a for a, _ in spans) - 100, max(b for _, b in spans) + 100
-    return any(lo <= pos <= hi and concept in missing for pos, concept in unread)
+    """A missing part's term stands near the figures without its amount, or an amount that is no
+    figure stands among them (财政专户拨款47.5万元 in a list of revenues): the sum is not known."""
+    spans = [(e["start"], e["end"]) for e in finding["evidence"] if "table" not in e]
+    if not spans:
+        return False
+    first, last = min(a for a, _ in spans), max(b for _, b in spans)
+    return any((first - 100 <= pos <= last + 100 and concept in missing)
+               or (concept is None and first < pos < last + 40 and missing) for pos, concept in unread)
 
 
 def _combine(halves) -> dict:

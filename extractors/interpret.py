@@ -31,6 +31,17 @@ def _decimal_point(text: str, i: int) -> bool:
     return 0 < i < len(text) - 1 and (text[i - 1].isdigit() or text[i + 1].isdigit())
 
 
+def _change_fits(value: Decimal, change: "Change") -> bool | None:
+    """Whether a change's amount and rate agree with ``value`` as the current figure (None when
+    the change does not state both)."""
+    if change.amount is None or change.rate is None or change.direction not in ("increase", "decrease"):
+        return None
+    prior = value - change.amount if change.direction == "increase" else value + change.amount
+    if prior <= 0:
+        return False
+    return abs(change.amount / prior - change.rate) <= Decimal("0.005")
+
+
 def side_of(term: str) -> str | None:
     """收入总计 names the revenue side of a total, 支出总计 the expenditure side, 收支总计 both."""
     revenue, spending = "收" in term, "支" in term
@@ -43,6 +54,7 @@ def _is_name_char(ch: str) -> bool:
 
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
+_PAREN_OPEN = re.compile(r"\s*\(\s*")
 _BASE_NUMBER = r"\d[\d,]*(?:\.\d+)?(?:万元|千元|亿元|元)?"     # 与年初预算3.2万元相比
 _UNIT_DECL = re.compile(r"单位\s*[:：]?\s*(万元|千元|亿元|元)")      # (金额)单位：万元
 
@@ -59,6 +71,7 @@ class Change:
     amount_q: Amount | None = None
     verb_start: int | None = None     # where the change verb begins (增加/减少 …)
     phase_stated: bool = False        # the comparison names the phase (较预算数, 比上年决算数)
+    implicit: bool = False            # no comparison word: the prior year is assumed, so no check relies on it
 
 
 @dataclass
@@ -120,6 +133,7 @@ class Interpreter:
         self.compare = re.compile(
             rf"[与比较同](?:(?<=与){year(1)}?{phase(1)}(?P<base>{_BASE_NUMBER})?(?:相比|比较|对比|(?=基本持平|持平|{direct}))"
             rf"|(?<=[比较]){year(2)}{phase(2)}|(?<=[比较])(?P<ph3>(?:年初|调整)?预算数?)|(?<=同)比)")
+        self.trailing_change = re.compile(rf"[,，]\s*(?P<verb>{alternation(ctx.get('trailing_change_verbs') or ['增长'])})")
         self.respective = re.compile(rf"各(?P<verb>{alternation(self.verb_dir)})了?")
         self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
@@ -239,8 +253,32 @@ class Interpreter:
         return year, self.info.phase, False
 
     def _attributes(self, fig: Figure, pos: int) -> None:
+        pos = self._rates(fig, pos)
+        if fig.table_ref is None and fig.change is None:
+            self._trailing_change(fig, pos)
+
+    def _trailing_change(self, fig: Figure, pos: int) -> None:
+        """…459989万元,增长10.3%: a change right after the figure, against the prior year."""
+        m = self.trailing_change.match(self.text, pos)
+        if m is None or fig.fiscal_year is None:
+            return
+        _, sent_end = self._sentence_bounds(pos)
+        nxt = self.compare.search(self.text, m.end(), sent_end)
+        end = min(sent_end, nxt.start() if nxt else sent_end, self._next_term(m.end(), sent_end))
+        change = Change(compared_year=fig.fiscal_year - 1, compared_phase=fig.phase, implicit=True)
+        self._read_verbs(change, m.start("verb"), m.start("verb"), end)
+        if change.direction is not None:
+            fig.change = change
+
+    def _next_term(self, pos: int, end: int) -> int:
+        """Where the next amount's clause begins: the next clause mark followed by a term."""
+        terms = self.lex.find_terms(self.text[pos:end])
+        return pos + terms[0][0] if terms else end
+
+    def _rates(self, fig: Figure, pos: int) -> int:
+        """Completion rate and share after the amount (完成预算的88.7%, 占36%); the position after them."""
         for _ in range(2):
-            for pattern, slot in ((self.share, "share"), (self.completion, "completion"),
+            for pattern, slot in ((self.completion, "completion"), (self.share, "share"),
                                   (self.bare_pct, "share")):
                 m = pattern.match(self.text, pos)
                 if not m:
@@ -262,7 +300,8 @@ class Interpreter:
                 pos = q.end
                 break
             else:
-                return
+                return pos
+        return pos
 
     def _stated_budget(self, fig: Figure, budget: Amount) -> Amount | None:
         """完成全年预算84.82万元的73.2%: the budget becomes a figure of its own; the rate follows it."""
@@ -522,6 +561,7 @@ class Interpreter:
                 continue
             if self._respective_changes(m, change, until, subjects, starts, sent_start):
                 continue
+            self._item_changes(m, change, until, subjects, starts)
             inside = self._figure_inside(m, change, by_start)
             if inside is not None:
                 target = self._same_concept_before(subjects, starts, m.start(), inside.concept)
@@ -529,6 +569,10 @@ class Interpreter:
                 target = self._change_target(subjects, starts, m.start(), sent_start)
             if target is None:
                 continue
+            if inside is None:
+                target = self._fitting_subject(target, change, subjects, sent_start, m.start())
+                if target is None:
+                    continue
             base = inside or self._compared_figure(m, change, target)
             if base is not None and base not in figures:
                 added.append(base)
@@ -538,6 +582,73 @@ class Interpreter:
                      for c in [target.change, *target.other_changes]):
                 target.other_changes.append(change)
         return added
+
+    def _read_verbs(self, change: Change, evidence_start: int, pos: int, end: int) -> None:
+        """The change verbs from ``pos`` to ``end``: 减少40万元, 下降3%, 持平, 增加1.5万元(42.86%)."""
+        for v in self.change_verb.finditer(self.text, pos, end):
+            direction = self.verb_dir[v.group("verb")]
+            if change.verb_start is None:
+                change.verb_start = v.start()
+            if direction == "flat":
+                change.direction = "flat"        # 持平: flat, with no amount or rate stated
+                change.evidence = (evidence_start, v.end())
+                break
+            q = self.qty_at.get(self._skip_filler(v.end()))
+            if q is None:
+                continue
+            change.direction = change.direction or direction
+            if q.kind == "money" and change.amount is None:
+                change.amount, change.amount_q = q.value, q
+                rate = self._rate_in_parentheses(q.end)
+                if rate is not None and change.rate is None:
+                    change.rate = rate.value
+                    self.used.add(rate.start)
+                    q = rate
+            elif q.kind == "percent" and change.rate is None:
+                change.rate = q.value
+            self.used.add(q.start)
+            change.evidence = (evidence_start, q.end)
+        for r in self.rate_word.finditer(self.text, pos, end):
+            q = self.qty_at.get(r.end())
+            if q is not None and q.kind == "percent" and change.rate is None:
+                change.rate = q.value
+                self.used.add(q.start)
+                change.evidence = (evidence_start, q.end)
+        if change.amount == 0 and not change.rate:
+            change.direction = "flat"            # 减少0万元: no change at all
+
+    def _rate_in_parentheses(self, pos: int) -> Amount | None:
+        """减少18.50万元(65.37%): the rate in parentheses after the amount."""
+        m = _PAREN_OPEN.match(self.text, pos)
+        if m is None:
+            return None
+        q = self.qty_at.get(m.end())
+        if q is None or q.kind != "percent" or not self.text.startswith(")", q.end):
+            return None
+        return q
+
+    def _item_changes(self, m, change: Change, until: int, subjects, starts) -> None:
+        """其中:因公出国(境)费支出决算减少0万元,降低0%;公务接待费支出决算增加0.01万元…: after a
+        comparison, each item of the list that names a term and a change verb has a change of its
+        own, against the same year and phase."""
+        opener = self.list_opener_any.search(self.text, m.end(), until)
+        if opener is None:
+            return
+        items = [t for t in self.lex.find_terms(self.text[opener.end():until]) if t[2] == "concept"]
+        for i, (a, b, _, concept) in enumerate(items):
+            start, end = opener.end() + a, opener.end() + b
+            verb_at = self.filler.match(self.text, end).end()
+            if not self.change_verb.match(self.text, verb_at):
+                continue
+            item_end = opener.end() + items[i + 1][0] if i + 1 < len(items) else until
+            own = Change(compared_year=change.compared_year, compared_phase=change.compared_phase,
+                         phase_stated=change.phase_stated)
+            self._read_verbs(own, start, verb_at, item_end)
+            if own.direction is None:
+                continue
+            target = self._same_concept_before(subjects, starts, m.start(), concept)
+            if target is not None and target.change is None:
+                target.change = own
 
     def _respective_changes(self, m, change: Change, until: int, subjects, starts, sent_start) -> bool:
         """收入、支出总计各增加1412.7万元、2062.79万元，增长15.74%、23.72%: the n amounts after 各
@@ -577,6 +688,20 @@ class Interpreter:
             self.used.add(q.start)
             k += 1
         return out
+
+    def _fitting_subject(self, target: Figure, change: Change, subjects, sent_start: int, pos: int) -> Figure | None:
+        """A change whose amount and rate do not fit the figure before it, but fit another amount of
+        the sentence (the total a 其中 list breaks down), is that amount's: its figure's, or nobody's
+        that was read."""
+        if _change_fits(target.value, change) is not False:
+            return target
+        k = bisect_left(self.qty_starts, sent_start)
+        while k < len(self.quantities) and self.quantities[k].start < pos:
+            q = self.quantities[k]
+            if q.kind == "money" and _change_fits(q.value, change):
+                return next((f for f in subjects if f.amount is q), None)
+            k += 1
+        return target
 
     def _figure_inside(self, m: re.Match, change: Change, by_start) -> Figure | None:
         """A figure read between the comparison word and its verb (较2014年三公经费合计16.08万元增加…)
@@ -659,32 +784,10 @@ class Interpreter:
         change.compared_phase = "budgeted" if "预算" in ph else ("executed" if "决算" in ph else self.info.phase)
         change.phase_stated = bool(ph)
         end = min(sent_end, len(self.text))
-        pos = m.end()
-        for v in self.change_verb.finditer(self.text, pos, end):
-            direction = self.verb_dir[v.group("verb")]
-            if change.verb_start is None:
-                change.verb_start = v.start()
-            if direction == "flat":
-                change.direction = "flat"
-                change.amount, change.rate = Decimal(0), Decimal(0)
-                change.evidence = (m.start(), v.end())
-                break
-            q = self.qty_at.get(self._skip_filler(v.end()))
-            if q is None:
-                continue
-            change.direction = change.direction or direction
-            if q.kind == "money" and change.amount is None:
-                change.amount, change.amount_q = q.value, q
-            elif q.kind == "percent" and change.rate is None:
-                change.rate = q.value
-            self.used.add(q.start)
-            change.evidence = (m.start(), q.end)
-        for r in self.rate_word.finditer(self.text, pos, end):
-            q = self.qty_at.get(r.end())
-            if q is not None and q.kind == "percent" and change.rate is None:
-                change.rate = q.value
-                self.used.add(q.start)
-                change.evidence = (m.start(), q.end)
+        opener = self.list_opener_any.search(self.text, m.end(), end)
+        if opener is not None:
+            end = opener.start()            # the list after 其中 has changes of its own (_item_changes)
+        self._read_verbs(change, m.start(), m.end(), end)
         if change.direction is None:
             return None
         change.reason = self._reason(change.evidence[1])

@@ -80,6 +80,9 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"], info.sections)
     checks_list = [build.check(c) for c in checklist(norm.text, info.doc_type, facts)]
     unread = [(norm.orig(pos), concept) for pos, concept in interpreter.unread]
+    # amounts read as no figure at all: a part of a list whose concept is not on the list
+    unread += [(norm.orig(q.start), None) for q in quantities
+               if q.kind == "money" and q.start not in interpreter.used]
     findings = run_checks(facts, items, duplicates, checks_list, lex, unread)
     _strip_private(facts + items)
     document = {
@@ -195,7 +198,7 @@ class _Builder:
         if fig.completion:
             p["_completion_ulp"] = checks.pct_ulp(fig.completion.text)
         ch = fig.change
-        if ch and ch.amount_q is not None and ch.rate is not None:
+        if ch and ch.amount_q is not None and ch.rate is not None and not ch.implicit:
             p["_change_ulp"] = _change_ulp(ch)
         if fig.other_changes:
             p["_other_change_ulps"] = [_change_ulp(c) if c.amount_q is not None and c.rate is not None else None
