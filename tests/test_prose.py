@@ -1,0 +1,309 @@
+"""Disclosures as county portals write them (issue 15): each group is one pattern seen on real pages,
+written here in our own words with made-up figures. A case lists facts that must be read, as
+(concept, value in yuan, fiscal year, phase), and facts that must not be."""
+import pytest
+
+from extractors import extract
+
+FINAL = "某县某局2021年度部门决算情况说明\n"
+BUDGET = "某县某局2021年部门预算情况说明\n"
+
+
+def keys(text):
+    return {(f["concept"], f["value"], f["fiscal_year"], f["phase"]): f for f in extract(text).facts}
+
+
+def fact(text, concept, value, year, phase):
+    found = keys(text)
+    assert (concept, value, year, phase) in found, sorted(found)
+    return found[(concept, value, year, phase)]
+
+
+def rules(text):
+    return sorted(f["rule"] for f in extract(text).findings if f["severity"] in ("error", "warning")
+                  and f["rule"] != "missing_required_item")
+
+
+# ---------------------------------------------------------------- one subject, several predicates
+@pytest.mark.parametrize("text,wanted", [
+    (FINAL + "2021年“三公”经费支出预算为12.6万元，支出决算为9.8万元，完成预算的77.78%。",
+     [("three_public.total", "126000", 2021, "budgeted"), ("three_public.total", "98000", 2021, "executed")]),
+    (FINAL + "2021年公务接待费年初预算3万元，决算数为2.5万元。",
+     [("three_public.reception", "30000", 2021, "budgeted"), ("three_public.reception", "25000", 2021, "executed")]),
+    # stacked years: each clause says its own year
+    (BUDGET + "公务接待费2021年预算3万元，2020年预算4.2万元。",
+     [("three_public.reception", "30000", 2021, "budgeted"), ("three_public.reception", "42000", 2020, "budgeted")]),
+])
+def test_one_subject_several_predicates(text, wanted):
+    found = keys(text)
+    for key in wanted:
+        assert key in found, (key, sorted(found))
+
+
+def test_completion_rate_belongs_to_the_clause_it_follows():
+    f = fact(FINAL + "2021年“三公”经费支出预算为12.6万元，支出决算为9.8万元，完成预算的77.78%。",
+             "three_public.total", "98000", 2021, "executed")
+    assert f["budget_completion_rate"] == "0.7778"
+
+
+def test_a_clause_of_predicates_needs_a_subject_in_its_sentence():
+    found = keys(FINAL + "单位共有车辆3辆。支出决算为9.8万元。")
+    assert not found
+
+
+# ---------------------------------------------------------------- the compared figure inside the change clause
+@pytest.mark.parametrize("text,current,prior,amount,rate,direction", [
+    (FINAL + "2021年公务接待费为86万元，较上年97万元减少11万元，下降11%。",
+     ("three_public.reception", "860000", 2021, "executed"), ("three_public.reception", "970000", 2020, "executed"),
+     "110000", "0.11", "decrease"),
+    # the unit only implied: the bare 2.6 takes the 万元 of its twin
+    (FINAL + "2021年公务接待费为2.2万元，较上年2.6减少0.4万元。",
+     ("three_public.reception", "22000", 2021, "executed"), ("three_public.reception", "26000", 2020, "executed"),
+     "4000", None, "decrease"),
+    # against the budget, the amount between 与 and 相比
+    (FINAL + "2021年公务接待费决算为2.7万元，与年初预算3.2万元相比，减少0.5万元。",
+     ("three_public.reception", "27000", 2021, "executed"), ("three_public.reception", "32000", 2021, "budgeted"),
+     "5000", None, "decrease"),
+    # the compared figure named with its own term, in the sentence after
+    (FINAL + "2021年“三公”经费合计31万元。较2020年度“三公”经费合计16万元增加15万元。",
+     ("three_public.total", "310000", 2021, "executed"), ("three_public.total", "160000", 2020, "executed"),
+     "150000", None, "increase"),
+])
+def test_prior_figure_in_the_change_clause(text, current, prior, amount, rate, direction):
+    found = keys(text)
+    assert prior in found, sorted(found)
+    change = found[current]["change"]
+    assert (change["amount"], change["rate"], change["direction"]) == (amount, rate, direction)
+    assert (change["compared_year"], change["compared_phase"]) == prior[2:]
+
+
+def test_two_comparisons_of_one_figure():
+    f = fact(FINAL + "2021年公务接待费为122万元，较上年144万元减少22万元，下降15%，较预算数339万元减少217万元，下降64%。",
+             "three_public.reception", "1220000", 2021, "executed")
+    assert (f["change"]["compared_phase"], f["change"]["amount"]) == ("executed", "220000")
+    assert [(c["compared_phase"], c["amount"], c["rate"]) for c in f["other_changes"]] == [("budgeted", "2170000", "0.64")]
+    assert ("three_public.reception", "3390000", 2021, "budgeted") in keys(
+        FINAL + "2021年公务接待费为122万元，较上年144万元减少22万元，下降15%，较预算数339万元减少217万元，下降64%。")
+
+
+def test_budget_stated_inside_the_completion_rate():
+    text = FINAL + "2021年“三公”经费支出决算为62.07万元，完成全年预算84.82万元的73.2%。"
+    assert fact(text, "three_public.total", "620700", 2021, "executed")["budget_completion_rate"] == "0.732"
+    fact(text, "three_public.total", "848200", 2021, "budgeted")
+
+
+@pytest.mark.parametrize("text,concept,amount,rate,direction", [
+    (FINAL + "2021年公务接待费2.3万元，较上年减少1.5万元(39.47%)。", "three_public.reception", "15000", "0.3947", "decrease"),
+    (FINAL + "2021年公务接待费1万元，较上年减少0万元。", "three_public.reception", "0", None, "flat"),
+])
+def test_change_wordings(text, concept, amount, rate, direction):
+    f = [f for f in extract(text).facts if f["concept"] == concept][0]
+    assert (f["change"]["amount"], f["change"]["rate"], f["change"]["direction"]) == (amount, rate, direction)
+
+
+def test_items_of_a_list_after_a_comparison_have_their_own_changes():
+    text = (FINAL + "2021年“三公”经费支出决算为9.7万元，其中公务接待费支出决算2.1万元。"
+            "2021年度“三公”经费支出决算数比2020年度减少0.3万元，降低3%，其中：公务接待费支出决算增加0.1万元，增长5%。")
+    found = keys(text)
+    assert found[("three_public.total", "97000", 2021, "executed")]["change"]["amount"] == "3000"
+    reception = found[("three_public.reception", "21000", 2021, "executed")]["change"]
+    assert (reception["amount"], reception["rate"], reception["direction"]) == ("1000", "0.05", "increase")
+
+
+def test_respective_changes():
+    text = FINAL + "2021年度收入总计75万元，支出总计75万元，与2020年度相比，收入、支出总计各增加5万元、6万元，增长7.14%、8.7%。"
+    f = fact(text, "total_revenue_expenditure", "750000", 2021, "executed")
+    assert f["change"]["amount"] in ("50000", "60000")
+
+
+def test_a_change_that_fits_the_list_total_is_not_the_last_item_s():
+    text = (BUDGET + "2021年下属单位运行经费总预算安排373万元，其中：基本支出预算4.9万元，项目支出预算368.1万元，"
+            "同比增加271万元，增长265.7%。")
+    assert "change_rate_mismatch" not in rules(text)
+
+
+def test_a_trailing_change_is_read_but_never_checked():
+    text = FINAL + "2021年一般公共预算财政拨款支出459989万元，增支42991万元，增长30%。"
+    f = fact(text, "appropriation.general_budget_expenditure", "4599890000", 2021, "executed")
+    assert f["change"]["compared_year"] == 2020 and f["change"]["amount"] == "429910000"
+    assert rules(text) == []
+
+
+# ---------------------------------------------------------------- wordings the lexicon did not know
+@pytest.mark.parametrize("text,key", [
+    (FINAL + "2021年公车运行费28.9万元。", ("three_public.vehicle_operation", "289000", 2021, "executed")),
+    (FINAL + "2021年车辆运行费3.1万元。", ("three_public.vehicle_operation", "31000", 2021, "executed")),
+    (FINAL + "2021年公车购置及运行费99.5万元。", ("three_public.vehicle", "995000", 2021, "executed")),
+    (FINAL + "2021年公务接待费列支2万元。", ("three_public.reception", "20000", 2021, "executed")),
+    (FINAL + "2021年一般公共预算安排的“三公”经费支出决算汇总数为1134万元。", ("three_public.total", "11340000", 2021, "executed")),
+    (FINAL + "2021年实际支出“三公经费”决算为22.62万元。", ("three_public.total", "226200", 2021, "executed")),
+    (BUDGET + "(一)收入预算:2021年年初预算数2001.98万元,其中:一般公共预算拨款2001.98万元。",
+     ("revenue_total", "20019800", 2021, "budgeted")),
+    (BUDGET + "2021年收入预算总额为120.34万元。", ("total_revenue_expenditure", "1203400", 2021, "budgeted")),
+])
+def test_new_wordings(text, key):
+    assert key in keys(text), sorted(keys(text))
+
+
+@pytest.mark.parametrize("text,concept", [
+    # the tail of a longer name is not the concept
+    (BUDGET + "工资福利支出预算905709.06元，占基本支出预算79.89%。", "expenditure_total"),
+    (BUDGET + "2021年政府性基金预算本年收入0万元。", "revenue_total"),
+])
+def test_tails_of_longer_names(text, concept):
+    assert concept not in {k[0] for k in keys(text)}
+
+
+# ---------------------------------------------------------------- nil statements
+def test_nil_statement_is_zero_executed_and_flat():
+    f = fact(FINAL + "本年度无因公出国(境)费支出，与上年持平。", "three_public.outbound_travel", "0", 2021, "executed")
+    assert f["change"] is None or f["change"]["direction"] == "flat"
+
+
+# ---------------------------------------------------------------- staffing
+@pytest.mark.parametrize("text,wanted,unwanted", [
+    (FINAL + "本单位编制23人，实有在职21人，退休9人。",
+     [("staffing.authorized", "23"), ("staffing.actual", "21"), ("staffing.retired", "9")], []),
+    (FINAL + "本单位总编制43名，其中行政编制26名，事业编制15名；在职人员总数37人。",
+     [("staffing.authorized", "43"), ("staffing.actual", "37")], [("staffing.authorized", "26"), ("staffing.authorized", "15")]),
+    (FINAL + "现有人员编制115人。另有事业控制编制13人。", [("staffing.authorized", "115")], [("staffing.authorized", "13")]),
+])
+def test_staffing(text, wanted, unwanted):
+    found = {(k[0], k[1]) for k in keys(text)}
+    assert set(wanted) <= found and not set(unwanted) & found, sorted(found)
+
+
+def test_a_part_named_like_its_whole_is_no_conflict():
+    assert rules(FINAL + "2021年离退休人员12人，其中：离休2人，退休10人。") == []
+
+
+# ---------------------------------------------------------------- tables flattened into the text
+ONE_CELL_PER_LINE = """2021年“三公”经费财政拨款支出决算表
+(单位:万元)
+项 目
+预 算 数
+决 算 数
+合 计
+7.70
+6.83
+因公出国(境)费
+0.00
+公务接待费
+3.50
+2.64
+公务用车购置及运行费
+4.20
+4.19
+二、情况说明
+"""
+
+WITH_BARS = """2021年决算数与2020年决算数对比情况
+年度
+|
+合计
+|
+因公出国(境)经费
+|
+公务接待费
+|
+公车购置及运行维护费
+|
+合计
+|
+车辆购置
+|
+车辆运行
+|
+2020年
+|
+28.4
+|
+0.9
+|
+14
+|
+13.5
+|
+0.7
+|
+12.8
+|
+2021年
+|
+23.6
+|
+0.1
+|
+13.6
+|
+9.9
+|
+0.4
+|
+9.5
+|
+"""
+
+
+def test_table_one_cell_per_line():
+    r = extract(FINAL + ONE_CELL_PER_LINE)
+    table = [t for t in r.document["tables"] if t["rows"][0][0] == "项 目"][0]
+    assert table["rows"][:2] == [["项 目", "预 算 数", "决 算 数"], ["合 计", "7.70", "6.83"]]
+    found = keys(FINAL + ONE_CELL_PER_LINE)
+    for key in [("three_public.total", "77000", 2021, "budgeted"), ("three_public.total", "68300", 2021, "executed"),
+                ("three_public.reception", "26400", 2021, "executed"), ("three_public.vehicle", "41900", 2021, "executed")]:
+        assert key in found, (key, sorted(found))
+    # one number under two columns: which column is not known, so it is not read
+    assert not [k for k in found if k[0] == "three_public.outbound_travel"]
+    f = found[("three_public.reception", "26400", 2021, "executed")]
+    assert r.document["text"][f["evidence"]["start"]:f["evidence"]["end"]].startswith("公务接待费")
+
+
+def test_table_with_bars_a_parent_header_and_year_rows():
+    found = keys(FINAL + WITH_BARS)
+    for key in [("three_public.total", "284000", 2020, "executed"), ("three_public.vehicle", "135000", 2020, "executed"),
+                ("three_public.vehicle_purchase", "7000", 2020, "executed"),
+                ("three_public.vehicle_operation", "95000", 2021, "executed")]:
+        assert key in found, (key, sorted(found))
+
+
+def test_prose_and_its_flattened_table_disagreeing_is_a_finding():
+    text = FINAL + "2021年公务接待费13.5万元。\n" + WITH_BARS
+    assert "text_table_mismatch" in rules(text)
+
+
+def test_a_list_of_headings_is_no_table():
+    r = extract(FINAL + "项目\n一、基本情况\n二、收入情况\n三、支出情况\n")
+    assert r.document["tables"] == []
+
+
+# ---------------------------------------------------------------- mirrors and cut texts
+def test_traditional_characters_with_pinyin_glosses():
+    text = "某縣某局2021年度部門決(jué)算說明\n2021年度,本單位一般公共預(yù)算財政撥款支出總計1741.75萬元。"
+    fact(text, "appropriation.general_budget_expenditure", "17417500", 2021, "executed")
+
+
+def test_a_number_cut_at_the_end_of_the_text_is_not_read():
+    assert keys(BUDGET + "2021年收入预算总额为120.34万元。2021年支出预算总额为1") == {
+        ("total_revenue_expenditure", "1203400", 2021, "budgeted"): keys(BUDGET + "2021年收入预算总额为120.34万元。")[
+            ("total_revenue_expenditure", "1203400", 2021, "budgeted")]}
+
+
+# ---------------------------------------------------------------- documents the concept list is not for
+def test_a_government_budget_report_gives_no_department_facts():
+    text = ("2023年某市预算说明\n全市一般公共预算收入安排77.6亿元，同比增长5%。其中：税收收入65.7亿元，非税收入11.9亿元。"
+            "加上上级补助收入54.3亿元、调入资金24.2亿元，收入总计156.1亿元。市本级一般公共预算收入安排47.8亿元。")
+    r = extract(text)
+    assert r.document["scope"] == "government" and r.facts == []
+    assert extract(FINAL + "2021年本年收入合计270万元。").document["scope"] == "department"
+
+
+# ---------------------------------------------------------------- totals that must balance
+def test_revenue_and_expenditure_totals_that_differ_are_a_balance_finding():
+    assert rules(FINAL + "2021年度收入总计100万元，支出总计90万元。") == ["balance_mismatch"]
+    assert rules(FINAL + "2021年度收入总计100万元，支出总计100万元。") == []
+
+
+def test_a_missing_part_named_without_its_amount_makes_a_sum_unknown():
+    text = FINAL + "2021年“三公”经费支出38.61万元，其中：公务接待费6.38万元，因公出国(境)经费费0.62万元，公务用车购置及运行维护费32.23万元。"
+    assert "sum_mismatch" not in rules(text.replace("32.23", "31.61"))
