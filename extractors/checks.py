@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from bisect import bisect_left
 from collections import defaultdict
 from decimal import Decimal
 
@@ -259,13 +260,19 @@ def _missing_parts(rule: dict, index: FactIndex, year, phase) -> set[str]:
 
 def _part_named_unread(finding: dict, missing: set[str], unread) -> bool:
     """A missing part's term stands near the figures without its amount, or an amount that is no
-    figure stands among them (财政专户拨款47.5万元 in a list of revenues): the sum is not known."""
+    figure stands among them (财政专户拨款47.5万元 in a list of revenues): the sum is not known.
+    ``unread`` is sorted by offset."""
     spans = [(e["start"], e["end"]) for e in finding["evidence"] if "table" not in e]
-    if not spans:
+    if not spans or not missing:
         return False
     first, last = min(a for a, _ in spans), max(b for _, b in spans)
-    return any((first - 100 <= pos <= last + 100 and concept in missing)
-               or (concept is None and first < pos < last + 40 and missing) for pos, concept in unread)
+    k = bisect_left(unread, (first - 100,))
+    while k < len(unread) and unread[k][0] <= last + 100:
+        pos, concept = unread[k]
+        if concept in missing or (concept is None and first < pos < last + 40):
+            return True
+        k += 1
+    return False
 
 
 def _combine(halves) -> dict:

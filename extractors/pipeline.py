@@ -83,6 +83,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     # amounts read as no figure at all: a part of a list whose concept is not on the list
     unread += [(norm.orig(q.start), None) for q in quantities
                if q.kind == "money" and q.start not in interpreter.used]
+    unread.sort(key=lambda u: u[0])
     findings = run_checks(facts, items, duplicates, checks_list, lex, unread)
     _strip_private(facts + items)
     document = {

@@ -144,7 +144,6 @@ def _pipe_cells(m: re.Match) -> list[Cell]:
 
 
 # ---------------------------------------------------------------- tables flattened one cell per line
-_LINE = re.compile(r"[^\n]*")
 _LINE_NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _SPACES = re.compile(r"[ \t\u3000]+")
 _EDGE = " \t\u3000|\r"
@@ -184,8 +183,13 @@ def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, m
 def _cell_lines(text: str, max_cell: int) -> list[_Line | None]:
     """Each line that can be a cell; None where prose (or a pipe row) breaks a run of cells."""
     out: list[_Line | None] = []
-    for m in _LINE.finditer(text):
-        raw = m.group()
+    pos = 0
+    for raw in text.split("\n"):
+        start, pos = pos, pos + len(raw) + 1
+        if len(raw) > 3 * max_cell:               # prose: no cell, whatever its edges
+            if out and out[-1] is not None:
+                out.append(None)
+            continue
         stripped = raw.strip(_EDGE)
         if not stripped:
             continue                              # a blank line or a lone | separates cells
@@ -193,9 +197,8 @@ def _cell_lines(text: str, max_cell: int) -> list[_Line | None]:
             if out and out[-1] is not None:
                 out.append(None)
             continue
-        offset = raw.find(stripped)
-        out.append(_Line(stripped, m.start() + offset, m.start() + offset + len(stripped),
-                         _SPACES.sub("", stripped)))
+        offset = start + raw.find(stripped)
+        out.append(_Line(stripped, offset, offset + len(stripped), _SPACES.sub("", stripped)))
     return out
 
 

@@ -1,0 +1,347 @@
+"""Change clauses: 与上年相比 … 增加 … 上升 …, 较上年1174万元减少40万元, 各增加A、B.
+
+A change attaches to the figure it is about and never creates a level of its own; the figure it
+compares with (较上年1174万元, 与年初预算3.2万元相比) becomes a figure of the compared year and
+phase. The words are data in ``lexicons/context.yaml``; the scanning state (text, quantities,
+sentence bounds) is the interpreter's, of which this is a part.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .quantities import Amount
+
+_AFTER_VERB = re.compile(r"(?:了|为|到|至|\s)*")          # 增加了 / 减少为 … before the amount
+_PAREN_OPEN = re.compile(r"\s*\(\s*")
+_CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
+
+
+@dataclass
+class Change:
+    amount: Decimal | None = None
+    rate: Decimal | None = None
+    direction: str | None = None
+    compared_year: int | None = None
+    compared_phase: str = "executed"
+    reason: tuple[int, int] | None = None
+    evidence: tuple[int, int] | None = None
+    amount_q: Amount | None = None
+    verb_start: int | None = None     # where the change verb begins (增加/减少 …)
+    phase_stated: bool = False        # the comparison names the phase (较预算数, 比上年决算数)
+    implicit: bool = False            # no comparison word: the prior year is assumed, so no check relies on it
+
+
+def _change_fits(value: Decimal, change: "Change") -> bool | None:
+    """Whether a change's amount and rate agree with ``value`` as the current figure (None when
+    the change does not state both)."""
+    if change.amount is None or change.rate is None or change.direction not in ("increase", "decrease"):
+        return None
+    prior = value - change.amount if change.direction == "increase" else value + change.amount
+    if prior <= 0:
+        return False
+    return abs(change.amount / prior - change.rate) <= Decimal("0.005")
+
+
+
+class ChangeClauses:
+    """The change-clause half of :class:`~extractors.interpret.Interpreter`."""
+
+    def _changes(self, figures: list[Figure]) -> list[Figure]:
+        """Attaches each change clause to the figure it is about; the figure it compares with
+        (较上年1174万元, 与年初预算3.2万元相比) becomes a figure of its own, of the compared year and
+        phase. Returns those new figures."""
+        compares = list(self.compare.finditer(self.text))
+        all_starts = [f.start for f in figures]          # figures come sorted by start
+        subjects = [f for f in figures if not f.compared]
+        starts = [f.start for f in subjects]
+        added = []
+        for i, m in enumerate(compares):
+            sent_start, sent_end = self._sentence_bounds(m.start())
+            until = min(sent_end, compares[i + 1].start()) if i + 1 < len(compares) else sent_end
+            change = self._read_change(m, until)
+            if change is None:
+                continue
+            if self._respective_changes(m, change, until, subjects, starts, sent_start):
+                continue
+            self._item_changes(m, change, until, subjects, starts)
+            inside = self._figure_inside(m, change, figures, all_starts)
+            if inside is not None:
+                target = self._same_concept_before(subjects, starts, m.start(), inside.concept)
+            else:
+                target = self._change_target(subjects, starts, m.start(), sent_start)
+            if target is None:
+                continue
+            if inside is None:
+                target = self._fitting_subject(target, change, subjects, sent_start, m.start())
+                if target is None:
+                    continue
+            base = inside or self._compared_figure(m, change, target)
+            if base is not None and base not in figures:
+                added.append(base)
+            if target.change is None:
+                target.change = change
+            elif all((c.compared_year, c.compared_phase) != (change.compared_year, change.compared_phase)
+                     for c in [target.change, *target.other_changes]):
+                target.other_changes.append(change)
+        return added
+
+    def _read_verbs(self, change: Change, evidence_start: int, pos: int, end: int) -> None:
+        """The change verbs from ``pos`` to ``end``: 减少40万元, 下降3%, 持平, 增加1.5万元(42.86%)."""
+        for v in self.change_verb.finditer(self.text, pos, end):
+            direction = self.verb_dir[v.group("verb")]
+            if change.verb_start is None:
+                change.verb_start = v.start()
+            if direction == "flat":
+                change.direction = "flat"        # 持平: flat, with no amount or rate stated
+                change.evidence = (evidence_start, v.end())
+                break
+            q = self.qty_at.get(self._skip_filler(v.end()))
+            if q is None:
+                continue
+            change.direction = change.direction or direction
+            if q.kind == "money" and change.amount is None:
+                change.amount, change.amount_q = q.value, q
+                rate = self._rate_in_parentheses(q.end)
+                if rate is not None and change.rate is None:
+                    change.rate = rate.value
+                    self.used.add(rate.start)
+                    q = rate
+            elif q.kind == "percent" and change.rate is None:
+                change.rate = q.value
+            self.used.add(q.start)
+            change.evidence = (evidence_start, q.end)
+        for r in self.rate_word.finditer(self.text, pos, end):
+            q = self.qty_at.get(r.end())
+            if q is not None and q.kind == "percent" and change.rate is None:
+                change.rate = q.value
+                self.used.add(q.start)
+                change.evidence = (evidence_start, q.end)
+        if change.amount == 0 and not change.rate:
+            change.direction = "flat"            # 减少0万元: no change at all
+
+    def _rate_in_parentheses(self, pos: int) -> Amount | None:
+        """减少18.50万元(65.37%): the rate in parentheses after the amount."""
+        m = _PAREN_OPEN.match(self.text, pos)
+        if m is None:
+            return None
+        q = self.qty_at.get(m.end())
+        if q is None or q.kind != "percent" or not self.text.startswith(")", q.end):
+            return None
+        return q
+
+    def _item_changes(self, m, change: Change, until: int, subjects, starts) -> None:
+        """其中:因公出国(境)费支出决算减少0万元,降低0%;公务接待费支出决算增加0.01万元…: after a
+        comparison, each item of the list that names a term and a change verb has a change of its
+        own, against the same year and phase."""
+        opener = self.list_opener_any.search(self.text, m.end(), until)
+        if opener is None:
+            return
+        items = [t for t in self.lex.find_terms(self.text[opener.end():until]) if t[2] == "concept"]
+        for i, (a, b, _, concept) in enumerate(items):
+            start, end = opener.end() + a, opener.end() + b
+            verb_at = self.filler.match(self.text, end).end()
+            if not self.change_verb.match(self.text, verb_at):
+                continue
+            item_end = opener.end() + items[i + 1][0] if i + 1 < len(items) else until
+            own = Change(compared_year=change.compared_year, compared_phase=change.compared_phase,
+                         phase_stated=change.phase_stated)
+            self._read_verbs(own, start, verb_at, item_end)
+            if own.direction is None:
+                continue
+            target = self._same_concept_before(subjects, starts, m.start(), concept)
+            if target is not None and target.change is None:
+                target.change = own
+
+    def _respective_changes(self, m, change: Change, until: int, subjects, starts, sent_start) -> bool:
+        """收入、支出总计各增加1412.7万元、2062.79万元，增长15.74%、23.72%: the n amounts after 各
+        belong, in order, to the last n figures before the comparison."""
+        each = self.respective.search(self.text, m.end(), until)
+        if each is None:
+            return False
+        amounts = self._listed(each.end(), until, "money")
+        if len(amounts) < 2:
+            return False
+        k = bisect_left(starts, m.start())
+        figures = subjects[max(0, k - len(amounts)):k]
+        if len(figures) != len(amounts) or figures[0].start < sent_start:
+            return False
+        rate_verb = self.change_verb.search(self.text, amounts[-1].end, until)
+        rates = self._listed(rate_verb.end(), until, "percent") if rate_verb else []
+        for i, fig in enumerate(figures):
+            own = Change(amounts[i].value, rates[i].value if len(rates) == len(amounts) else None,
+                         self.verb_dir[each.group("verb")], change.compared_year, change.compared_phase,
+                         evidence=(m.start(), (rates or amounts)[-1].end), amount_q=amounts[i],
+                         phase_stated=change.phase_stated)
+            if fig.change is None:
+                fig.change = own
+        return True
+
+    def _listed(self, pos: int, until: int, kind: str) -> list[Amount]:
+        """Amounts of one kind listed with 、 from ``pos``: 1412.7万元、2062.79万元."""
+        out = []
+        k = bisect_left(self.qty_starts, self._skip_filler(pos))
+        while k < len(self.quantities):
+            q = self.quantities[k]
+            if q.kind != kind or q.start >= until or (out and self.text[out[-1].end:q.start].strip() != "、"):
+                break
+            if not out and q.start != self._skip_filler(pos):
+                break
+            out.append(q)
+            self.used.add(q.start)
+            k += 1
+        return out
+
+    def _fitting_subject(self, target: Figure, change: Change, subjects, sent_start: int, pos: int) -> Figure | None:
+        """A change whose amount and rate do not fit the figure before it, but fit another amount of
+        the sentence (the total a 其中 list breaks down), is that amount's: its figure's, or nobody's
+        that was read."""
+        if _change_fits(target.value, change) is not False:
+            return target
+        k = bisect_left(self.qty_starts, sent_start)
+        while k < len(self.quantities) and self.quantities[k].start < pos:
+            q = self.quantities[k]
+            if q.kind == "money" and _change_fits(q.value, change):
+                return next((f for f in subjects if f.amount is q), None)
+            k += 1
+        return target
+
+    def _figure_inside(self, m: re.Match, change: Change, figures, starts) -> Figure | None:
+        """A figure read between the comparison word and its verb (较2014年三公经费合计16.08万元增加…)
+        is the figure compared with: it takes the compared year and phase."""
+        if change.compared_year is None:
+            return None
+        end = change.verb_start if change.verb_start is not None else m.end()
+        k = bisect_left(starts, m.start() + 1)
+        while k < len(figures) and figures[k].start < end:
+            f = figures[k]
+            if f.kind == "fact" and f.table_ref is None:
+                f.fiscal_year, f.phase, f.compared = change.compared_year, change.compared_phase, True
+                f.phase_stated = f.phase_stated or change.phase_stated
+                return f
+            k += 1
+        return None
+
+    @staticmethod
+    def _same_concept_before(subjects, starts, pos: int, concept: str) -> Figure | None:
+        k = bisect_left(starts, pos)
+        for f in reversed(subjects[max(0, k - 50):k]):
+            if f.concept == concept and not f.compared and pos - f.end < 3000:
+                return f
+        return None
+
+    def _compared_figure(self, m: re.Match, change: Change, target: Figure) -> Figure | None:
+        """The amount between the comparison word and its verb (较上年1174万元减少…) becomes a figure
+        of the target's concept, of the compared year and phase."""
+        if target.kind != "fact" or target.concept is None or change.compared_year is None:
+            return None
+        end = change.verb_start if change.verb_start is not None else m.end()
+        pos = m.start("base") if m.group("base") else self._skip_compare_words(m.end(), end)
+        if pos is None:
+            return None
+        amount = self._base_amount(pos, end)
+        if amount is None or amount.start in self.used:
+            return None
+        self.used.add(amount.start)
+        from .interpret import Figure
+        return Figure("fact", amount, amount.value, "CNY", m.start(), amount.end, change.compared_year,
+                      change.compared_phase, target.concept, unit_inferred=amount.unit_inferred,
+                      phase_stated=change.phase_stated, compared=True)
+
+    def _skip_compare_words(self, pos: int, end: int) -> int | None:
+        """Where the amount after 较上年 / 比上年决算数 starts, if only filler stands before it."""
+        m = self.filler.match(self.text, pos)
+        return m.end() if m.end() < end else None
+
+    def _base_amount(self, pos: int, end: int) -> Amount | None:
+        q = self.qty_at.get(pos)
+        if q is not None:
+            return q if q.kind == "money" and q.end <= end else None
+        m = self.finder.bare.match(self.text, pos)      # 较上年2.6减少0.4万元: the verb follows at once
+        if m is None or m.end() > end or self.text[m.end():end].strip(" ,，"):
+            return None
+        twin = self._next_money(m.end(), end + 40)
+        if twin is None:
+            return None
+        number = Decimal(m.group().replace(",", ""))
+        amount = Amount(m.group(), number * twin.scale, "CNY", "money", twin.scale, None, m.start(), m.end(),
+                        unit_inferred=True)
+        self.extra.append(amount)
+        return amount
+
+    def _next_money(self, pos: int, end: int) -> Amount | None:
+        """The stated amount after ``pos`` in the clause: a bare 2.6 before 减少0.4万元 takes its unit."""
+        k = bisect_left(self.qty_starts, pos)
+        if k < len(self.quantities):
+            q = self.quantities[k]
+            if q.kind == "money" and q.start < end and not _CLAUSE_START.search(self.text, pos, q.start):
+                return q
+        return None
+
+    def _read_change(self, m: re.Match, sent_end: int) -> Change | None:
+        year = m.group("y1") or m.group("y2")
+        prev = m.group("prev1") or m.group("prev2")
+        fiscal = self.info.fiscal_year
+        ph = m.group("ph1") or m.group("ph2") or m.group("ph3") or ""
+        change = Change()
+        if m.group("ph3") or (not year and not prev and "预算" in ph and m.group().startswith("与")):
+            change.compared_year = fiscal
+        else:
+            change.compared_year = int(year) if year else (fiscal - 1 if fiscal else None)
+        change.compared_phase = "budgeted" if "预算" in ph else ("executed" if "决算" in ph else self.info.phase)
+        change.phase_stated = bool(ph)
+        end = min(sent_end, len(self.text))
+        opener = self.list_opener_any.search(self.text, m.end(), end)
+        if opener is not None:
+            end = opener.start()            # the list after 其中 has changes of its own (_item_changes)
+        self._read_verbs(change, m.start(), m.end(), end)
+        if change.direction is None:
+            return None
+        change.reason = self._reason(change.evidence[1])
+        return change
+
+    def _unbound_amount(self, start: int, end: int) -> bool:
+        k = bisect_left(self.qty_starts, start)
+        while k < len(self.quantities) and self.quantities[k].start < end:
+            q = self.quantities[k]
+            if q.kind == "money" and q.start not in self.used:
+                return True
+            k += 1
+        return False
+
+    def _closed_aside(self, start: int, end: int) -> bool:
+        """Whether a parenthesis open at ``start`` closes before ``end``."""
+        between = self.text[start:end]
+        return between.count(")") > between.count("(")
+
+    def _skip_filler(self, pos: int) -> int:
+        return _AFTER_VERB.match(self.text, pos).end()
+
+    def _reason(self, pos: int) -> str | None:
+        _, end = self._sentence_bounds(pos)
+        for candidate in (pos, end):
+            m = self.reason.match(self.text, candidate)
+            if m:
+                _, r_end = self._sentence_bounds(m.start("r"))
+                return (m.start("r"), r_end)
+        return None
+
+    def _change_target(self, figures: list[Figure], starts: list[int], pos: int, sent_start: int) -> Figure | None:
+        k = bisect_left(starts, pos)           # figures[:k] start before the comparison
+        while k and figures[k - 1].start >= sent_start and self._closed_aside(figures[k - 1].end, pos):
+            k -= 1                             # 995万元(其中…958万元),比上年下降: the change is the 995's
+        if k and figures[k - 1].start >= sent_start:
+            return figures[k - 1]              # stated in the same sentence
+        if self._unbound_amount(sent_start, pos):
+            return None                        # the change is about a figure we did not read
+        subject = [t for t in self.lex.find_terms(self.text[sent_start:pos]) if t[2] == "concept"]
+        if subject:
+            concept = subject[-1][3]
+            for f in reversed(figures[max(0, k - 200):k]):
+                if f.concept == concept:
+                    return f
+        if k and pos - figures[k - 1].end < 300:
+            return figures[k - 1]
+        return None
