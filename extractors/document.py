@@ -20,7 +20,9 @@ HEADING_FORMS = [
 # all forms in one pattern, in order: the named group f<i> holds the heading of form i
 _HEADING = re.compile(r"^[ \t\u3000]*(?:" + "|".join(f"(?P<f{i}>{form})" for i, (_, form, _) in enumerate(HEADING_FORMS))
                       + ")$", re.M)
-YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?\s*(?:[^\s，。,]{0,20}?)(?:决算|预算|绩效)")
+# 年 may come as "-" in mirrors that drop it (2015-三公经费): a hyphen followed by a character, not a digit
+_NIAN = r"(?:年度?|-(?=[\u4e00-\u9fff]))"
+YEAR_TITLE = re.compile(rf"(20\d{{2}}|19\d{{2}})\s*{_NIAN}\s*(?:[^\s，。,]{{0,20}}?)(?:决算|预算|绩效)")
 _CLAUSE_MARK = re.compile(r"[，,:：]")
 YEAR = re.compile(r"(20\d{2}|19\d{2})(?<!\d{5})(?=\s*年)")      # look-behind after the digits: see _YEAR_IN
 
@@ -69,15 +71,19 @@ class DocumentReader:
         self.region_names = re.compile(alternation(lex.regions_by_name))
         self.region_suffix = re.compile(f"[{re.escape(lex.region_suffixes)}]")
 
-    def read(self, text: str) -> DocumentInfo:
+    def read(self, text: str, working: str | None = None) -> DocumentInfo:
+        """``text`` is the original (sections keep its offsets); ``working`` the normalized copy
+        (简体, pinyin glosses and quotes gone) that the type, year, name and scope are read from."""
+        from .normalize import normalize
+        working = text if working is None else working
         info = DocumentInfo()
         info.sections = self.sections(text)
-        headings = [s.heading for s in info.sections]
-        info.doc_type = self.doc_type(text, headings)
-        info.fiscal_year = self.fiscal_year(text, headings)
-        info.department = self.department_name(text)
-        info.region = self.region(info.department, text)
-        info.scope = self.scope(text, headings)
+        headings = [normalize(s.heading).text for s in info.sections]
+        info.doc_type = self.doc_type(working, headings)
+        info.fiscal_year = self.fiscal_year(working, headings)
+        info.department = self.department_name(working)
+        info.region = self.region(info.department, working)
+        info.scope = self.scope(working, headings)
         return info
 
     def scope(self, text: str, headings: list[str]) -> str:

@@ -143,7 +143,10 @@ class Interpreter(ChangeClauses):
         reader = TableReader(self.lex, self)
         figures, in_tables = [], set()
         for table in tables:
-            figures += reader.read(table, norm)
+            read = reader.read(table, norm)
+            if read is None:
+                continue
+            figures += read
             in_tables.update(range(norm.norm_pos(table.start), norm.norm_pos(table.end)))
         figures += self._line_items_from_markers()
         figures += self._facts_and_classes(terms, self._covered(figures) | in_tables)

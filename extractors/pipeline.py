@@ -68,7 +68,7 @@ def extract(source: str | bytes, filename: str | None = None, source_url: str | 
 def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Result:
     lex, finder, reader, interpreter = _engine()
     norm = normalize(text)
-    info = reader.read(text)
+    info = reader.read(text, norm.text)
     quantities = finder.find(norm.text)
     figures, bound = interpreter.run(norm.text, quantities, info, tables, norm)
     all_quantities = sorted(quantities + bound, key=lambda q: q.start)

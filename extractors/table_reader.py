@@ -67,7 +67,7 @@ class TableReader:
         self.rules = table_rules()
         self._previous = (None, None)
 
-    def read(self, table: Table, norm: NormText) -> list:
+    def read(self, table: Table, norm: NormText) -> list | None:
         grid = [[self._cell(c, i, norm) for i, c in enumerate(row)] for row in table.rows]
         if not grid:
             return []
@@ -76,10 +76,14 @@ class TableReader:
         self._kind_now = kind
         self._previous = (kind, total_concept)
         n_header = self._header_rows(grid)
+        if table.source == "pipes" and _spans_lost(grid[:n_header], grid[n_header:]):
+            return None          # not a grid that can be read: its text stays prose
         headers = self._headers(grid[:n_header])
         if kind is None:
+            kind, total_concept = self._kind_from_caption_rows(grid[:n_header])
+        if kind is None:
             kind, total_concept = self._kind_from_headers(headers)
-            self._kind_now = kind
+        self._kind_now = kind
         code_cols = [i for i, h in enumerate(headers) if self.rules["columns"]["code"].search(h)]
         figures = []
         state = {"class": None, "kind": None, "names": {}}
@@ -105,6 +109,17 @@ class TableReader:
                     return kind, total
         return None, None
 
+    def _kind_from_caption_rows(self, rows) -> tuple[str | None, str | None]:
+        """A caption copied into the table as its first row (one filled cell): 2021年三公经费预算表 | |."""
+        for row in rows:
+            filled = [c for c in row if c.text]
+            if len(filled) != 1:
+                continue
+            for pattern, kind, total in self.rules["tables"]:
+                if pattern.search(filled[0].text):
+                    return kind, total
+        return None, None
+
     def _kind_from_headers(self, headers: list[str]) -> tuple[str | None, str | None]:
         """A table without a caption whose column headers are terms of one table type only
         (因公出国(境)费 | 公务接待费 …) is of that type."""
@@ -118,10 +133,13 @@ class TableReader:
 
     @staticmethod
     def _header_rows(grid) -> int:
-        """Rows before the first row with a value: a number that is not a code (codes stand in
-        the first columns)."""
+        """Rows before the first row of values: one where numbers that are not codes (codes stand
+        in the first columns) are at least as many as its words (a header row of 预算数 | 决算数 …
+        may hold one value of a column that spans the header rows)."""
         for i, row in enumerate(grid):
-            if any(parse_number(c.text) is not None and not (c.col < 3 and _looks_like_code(c.text)) for c in row):
+            numbers = sum(1 for c in row if parse_number(c.text) is not None and not (c.col < 3 and _looks_like_code(c.text)))
+            words = sum(1 for c in row if c.text and parse_number(c.text) is None)
+            if numbers and numbers >= words:
                 return i
         return 0
 
@@ -130,6 +148,8 @@ class TableReader:
         """One header string per column. A blank cell takes the text to its left (a cell merged
         across columns) unless the cell above it has text (a cell merged down from above)."""
         width = max((len(r) for r in rows), default=0)
+        if width > 1:        # a caption or 单位 line above the header fills one cell: not a header
+            rows = [r for r in rows if sum(1 for c in r if c.text) > 1] or rows
         raw = [[row[i].text if i < len(row) else "" for i in range(width)] for row in rows]
         filled = []
         for r, row in enumerate(raw):
@@ -396,6 +416,23 @@ class TableReader:
 
 
 _COLUMNS_ARE_TERMS = {"expenditure", "revenue", "basic", "three_public", "procurement"}
+
+
+def _spans_lost(header, body) -> bool:
+    """A table copied as text from a page whose merged header cells collapsed: a header row's
+    words bunched at its left with blanks after them, above a row that fills more columns. Which
+    column a value is under is then not known, so the table is not read."""
+    if len(header) < 2:
+        return False
+    fuller = max((sum(1 for c in r if c.text) for r in [*header[1:], *body[:3]]), default=0)
+    for row in header[:-1]:
+        filled = [c.col for c in row if c.text]
+        if not filled:
+            continue
+        trailing = len(row) - 1 - filled[-1]
+        if trailing >= 2 and filled == list(range(len(filled))) and len(filled) < fuller:
+            return True
+    return False
 
 
 def _is_function_code(text: str) -> bool:

@@ -101,6 +101,8 @@ class TextBuilder:
 
 
 _PIPE_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.M)
+# a row copied from a page without its leading bar: 一、本年收入 | 78.50 | 一、本年支出 |
+_OPEN_ROW = re.compile(r"^[ \t]*([^|\s][^\n]*?\|[^\n]*?)\|[ \t]*$", re.M)
 
 
 def text_tables(text: str, line_rules: dict | None = None) -> list[Table]:
@@ -120,17 +122,24 @@ def text_tables(text: str, line_rules: dict | None = None) -> list[Table]:
 def pipe_tables(text: str) -> list[Table]:
     """Tables written in plain text as ``| a | b |`` lines (a flattened table, or our own rendering)."""
     tables, current, start, last_end = [], [], None, None
-    for m in _PIPE_ROW.finditer(text):
+    rows = sorted([*_PIPE_ROW.finditer(text), *_OPEN_ROW.finditer(text)], key=lambda m: m.start())
+    for m in rows:
         if current and text[last_end:m.start()].strip("\r\n") != "" or (current and text.count("\n", last_end, m.start()) > 1):
-            tables.append(Table(len(tables), current, start, last_end))
+            tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start)))
             current = []
         if not current:
             start = m.start()
         current.append(_pipe_cells(m))
         last_end = m.end()
     if current:
-        tables.append(Table(len(tables), current, start, last_end))
+        tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start)))
     return tables
+
+
+def _pipe_source(text: str, start: int) -> str:
+    """``text`` for | a | b | rows (our own rendering, or a table written so), ``pipes`` for rows
+    copied from a page without their leading bar (where merged header cells may have collapsed)."""
+    return "text" if text[start:start + 80].lstrip(" \t").startswith("|") else "pipes"
 
 
 def _pipe_cells(m: re.Match) -> list[Cell]:
@@ -176,7 +185,7 @@ def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, m
             continue
         rows, i = found
         first, last = rows[0][0], rows[-1][-1]
-        tables.append(Table(0, rows, first.start, last.end))
+        tables.append(Table(0, rows, first.start, last.end, source="lines"))
     return tables
 
 

@@ -307,3 +307,38 @@ def test_revenue_and_expenditure_totals_that_differ_are_a_balance_finding():
 def test_a_missing_part_named_without_its_amount_makes_a_sum_unknown():
     text = FINAL + "2021年“三公”经费支出38.61万元，其中：公务接待费6.38万元，因公出国(境)经费费0.62万元，公务用车购置及运行维护费32.23万元。"
     assert "sum_mismatch" not in rules(text.replace("32.23", "31.61"))
+
+
+OPEN_ROWS = """2021年“三公”经费预算表 | |
+单位:万元 | |
+项目 | 本年预算数 |
+合计 | 33.18 |
+1、因公出国(境)费用 | 0 |
+2、公务接待费 | 13.72 |
+3、公务用车费 | 19.46 |
+"""
+
+COLLAPSED_HEADER = """2021年“三公”经费预算财政拨款情况表 | |||||||
+合 计 | 因公出国(境)费 | 公务用车费 | 公务接待费 | ||||
+小 计 | 公务用车运行维护费 | 公务用车购置费 | |||||
+1.7 | 0 | 0 | 0 | 0 | 1.7 | ||
+"""
+
+
+def test_rows_copied_without_their_leading_bar_are_a_table():
+    r = extract(BUDGET + OPEN_ROWS)
+    assert [t["source"] for t in r.document["tables"]] == ["pipes"]
+    found = keys(BUDGET + OPEN_ROWS)
+    for key in [("three_public.total", "331800", 2021, "budgeted"), ("three_public.vehicle", "194600", 2021, "budgeted")]:
+        assert key in found, (key, sorted(found))
+
+
+def test_a_header_whose_merged_cells_collapsed_is_not_read_as_a_grid():
+    found = keys(BUDGET + COLLAPSED_HEADER)
+    # 1.7 is the 合计 and the 公务接待费; read as a grid it would land under the wrong columns
+    assert not [k for k in found if k[0] == "three_public.outbound_travel" and k[1] != "0"]
+    assert ("three_public.reception", "0", 2021, "budgeted") not in found
+
+
+def test_a_mirror_s_hyphen_for_nian_still_gives_the_year():
+    assert extract("岳阳县2015-“三公”经费汇总情况决算表\n合计支出3318万元。").document["fiscal_year"] == 2015
