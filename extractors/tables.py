@@ -168,7 +168,8 @@ class _Line:
 
     @property
     def numeric(self) -> bool:
-        return bool(_LINE_NUMBER.match(self.key))
+        """A number, or an empty cell (a value left blank)."""
+        return not self.key or bool(_LINE_NUMBER.match(self.key))
 
 
 def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, max_cell: int = 40) -> list[Table]:
@@ -190,41 +191,56 @@ def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, m
 
 
 def _cell_lines(text: str, max_cell: int) -> list[_Line | None]:
-    """Each line that can be a cell; None where prose (or a pipe row) breaks a run of cells."""
+    """Each line that can be a cell; None where prose (or a pipe row) breaks a run of cells. A
+    lone ``|`` separates cells, unless the cells end with a bar of their own (``20 |``): there a
+    lone bar is an empty cell."""
+    from .normalize import normalize
     out: list[_Line | None] = []
-    pos = 0
+    lines, pos = [], 0
     for raw in text.split("\n"):
-        start, pos = pos, pos + len(raw) + 1
+        lines.append((raw, pos))
+        pos += len(raw) + 1
+    shorts = [raw.rstrip(" \t\r") for raw, _ in lines if 0 < len(raw.strip(_EDGE)) <= max_cell]
+    barred = sum(1 for raw in shorts if raw.endswith("|")) * 2 > len(shorts)
+    for raw, start in lines:
         if len(raw) > 3 * max_cell:               # prose: no cell, whatever its edges
             if out and out[-1] is not None:
                 out.append(None)
             continue
         stripped = raw.strip(_EDGE)
         if not stripped:
+            if barred and "|" in raw and out and out[-1] is not None:
+                out.append(_Line("", start + raw.find("|"), start + raw.find("|"), ""))
             continue                              # a blank line or a lone | separates cells
         if len(stripped) > max_cell or "|" in stripped or "。" in stripped:
             if out and out[-1] is not None:
                 out.append(None)
             continue
         offset = start + raw.find(stripped)
-        out.append(_Line(stripped, offset, offset + len(stripped), _SPACES.sub("", stripped)))
+        key = _SPACES.sub("", normalize(stripped).text) if not stripped.isascii() else _SPACES.sub("", stripped)
+        out.append(_Line(stripped, offset, offset + len(stripped), key))
     return out
 
 
 def _line_table(cells, i, label_header, value_header):
     head = cells[i]
-    if head is None or not label_header.search(head.key):
+    if head is None or not head.key or not label_header.search(head.key):
         return None
-    j = i + 1
-    while j < len(cells) and cells[j] is not None and not cells[j].numeric:
+    words, j = [], i
+    while j < len(cells) and cells[j] is not None and (not cells[j].key or not cells[j].numeric):
+        if cells[j].key:
+            words.append(j)
         j += 1
-    # cells[i:j] are the header and the first row's label; cells[j] is the first number
-    if j >= len(cells) or cells[j] is None or j - i < 3:
+    # words are the header and the first row's label; cells[j] is the first number
+    if j >= len(cells) or cells[j] is None or len(words) < 3:
         return None
-    header = cells[i:j - 1]
+    header = [cells[n] for n in words[:-1]]
     if not any(value_header.search(c.key) for c in header[1:]):
         return None
-    rows, k = _line_rows(cells, j - 1, label_header)
+    columns = len(header) - sum(1 for n in range(1, len(header) - 1) if header[n + 1].key in ("合计", "小计"))
+    # a lone bar between the header and the first row separates rows: it is never an empty cell
+    separators = any(not cells[n].key for n in range(words[-2] + 1, words[-1]))
+    rows, k = _line_rows(cells, words[-1], label_header, 0 if separators else columns)
     width = _row_width(rows)
     if width < 2 or len(rows) < 2:
         return None
@@ -237,16 +253,22 @@ def _line_table(cells, i, label_header, value_header):
     return header_rows + body, k
 
 
-def _line_rows(cells, k, label_header):
+def _line_rows(cells, k, label_header, columns: int):
+    """Rows of a label and its numbers. An empty cell (a lone bar where cells end with bars)
+    is a blank value while the row is short of the header's ``columns`` (0: bars separate rows)."""
     rows = []
     while k < len(cells) and len(rows) < MAX_LINE_TABLE_ROWS:
         label = cells[k]
+        if label is not None and not label.key:
+            k += 1                               # a separator before the row
+            continue
         if label is None or label.numeric or label_header.search(label.key):
             break
         values = []
         k += 1
         while k < len(cells) and cells[k] is not None and cells[k].numeric:
-            values.append(cells[k])
+            if cells[k].key or len(values) + 1 < columns:
+                values.append(cells[k])
             k += 1
         rows.append([label, *values])
     while rows and len(rows[-1]) == 1:      # labels after the last number: a heading, not a row

@@ -342,3 +342,52 @@ def test_a_header_whose_merged_cells_collapsed_is_not_read_as_a_grid():
 
 def test_a_mirror_s_hyphen_for_nian_still_gives_the_year():
     assert extract("岳阳县2015-“三公”经费汇总情况决算表\n合计支出3318万元。").document["fiscal_year"] == 2015
+
+
+BARRED_CELLS = """一、2021年度“三公”经费支出决算表
+单位:万元
+项 目 |
+预 算 数 |
+决 算 数 |
+合 计 |
+49.9 |
+7.69 |
+因公出国(境)费 |
+20 |
+|
+公务接待费 |
+14.9 |
+5.21 |
+二、情况说明
+"""
+
+BARS_BETWEEN_ROWS = """一、2021年度“三公”经费支出决算表
+单位:万元
+|
+项 目 |
+预 算 数 |
+决 算 数 |
+|
+合 计 |
+246 |
+167.37 |
+|
+公务接待费 |
+1 |
+2.14 |
+|
+二、情况说明
+"""
+
+
+def test_a_lone_bar_among_barred_cells_is_an_empty_cell():
+    found = keys(FINAL + BARRED_CELLS)
+    assert ("three_public.outbound_travel", "200000", 2021, "budgeted") in found, sorted(found)
+    assert ("three_public.reception", "52100", 2021, "executed") in found
+
+
+def test_lone_bars_between_rows_separate_them():
+    found = keys(FINAL + BARS_BETWEEN_ROWS)
+    for key in [("three_public.total", "2460000", 2021, "budgeted"), ("three_public.total", "1673700", 2021, "executed"),
+                ("three_public.reception", "21400", 2021, "executed")]:
+        assert key in found, (key, sorted(found))
