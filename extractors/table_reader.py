@@ -102,6 +102,8 @@ class TableReader:
         with no caption of its own after another table goes on from that one (a page break)."""
         before = self.interp.text[max(0, pos - 300):pos].split("\n")
         for line in reversed(before[-6:]):
+            if not line.strip(" \t|"):
+                continue                       # a blank line, or a lone bar between cells
             if line.lstrip().startswith("|"):
                 return self._previous
             for pattern, kind, total in self.rules["tables"]:
