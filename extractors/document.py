@@ -22,9 +22,10 @@ _HEADING = re.compile(r"^[ \t\u3000]*(?:" + "|".join(f"(?P<f{i}>{form})" for i, 
                       + ")$", re.M)
 # 年 may come as "-" in mirrors that drop it (2015-三公经费): a hyphen followed by a character, not a digit
 _NIAN = r"(?:年度?|-(?=[\u4e00-\u9fff]))"
-YEAR_TITLE = re.compile(rf"(20\d{{2}}|19\d{{2}})\s*{_NIAN}\s*(?:[^\s，。,]{{0,20}}?)(?:决算|预算|绩效)")
+YEAR_TITLE = re.compile(rf"(20\d{{2}}|19\d{{2}})(?<![与比较同]\d{{4}})\s*{_NIAN}\s*(?:[^\s，。,]{{0,20}}?)(?:决算|预算|绩效)")
 _CLAUSE_MARK = re.compile(r"[，,:：]")
-YEAR = re.compile(r"(20\d{2}|19\d{2})(?<!\d{5})(?=\s*年)")      # look-behind after the digits: see _YEAR_IN
+# a year, not one a change compares with (较2020年度); look-behinds after the digits: see _YEAR_IN
+YEAR = re.compile(r"(20\d{2}|19\d{2})(?<!\d{5})(?<![与比较同]\d{4})(?=\s*年)")
 
 
 @dataclass
