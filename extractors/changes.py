@@ -32,6 +32,7 @@ class Change:
     verb_start: int | None = None     # where the change verb begins (增加/减少 …)
     phase_stated: bool = False        # the comparison names the phase (较预算数, 比上年决算数)
     implicit: bool = False            # no comparison word: the prior year is assumed, so no check relies on it
+    rate_text: str | None = None      # the rate as stated (its last digit bounds a check of it)
 
 
 def _change_fits(value: Decimal, change: "Change") -> bool | None:
@@ -44,6 +45,10 @@ def _change_fits(value: Decimal, change: "Change") -> bool | None:
         return False
     return abs(change.amount / prior - change.rate) <= Decimal("0.005")
 
+
+
+def _against_budget(change: Change, fig) -> bool:
+    return change.compared_phase == "budgeted" and change.compared_year == fig.fiscal_year
 
 
 class ChangeClauses:
@@ -83,6 +88,10 @@ class ChangeClauses:
                 added.append(base)
             if target.change is None:
                 target.change = change
+            elif _against_budget(target.change, target) and not _against_budget(change, target) \
+                    and not target.other_changes:
+                target.other_changes.append(target.change)   # the prior year's comparison is the change
+                target.change = change
             elif all((c.compared_year, c.compared_phase) != (change.compared_year, change.compared_phase)
                      for c in [target.change, *target.other_changes]):
                 target.other_changes.append(change)
@@ -110,13 +119,13 @@ class ChangeClauses:
                     self.used.add(rate.start)
                     q = rate
             elif q.kind == "percent" and change.rate is None:
-                change.rate = q.value
+                change.rate, change.rate_text = q.value, q.text
             self.used.add(q.start)
             change.evidence = (evidence_start, q.end)
         for r in self.rate_word.finditer(self.text, pos, end):
             q = self.qty_at.get(r.end())
             if q is not None and q.kind == "percent" and change.rate is None:
-                change.rate = q.value
+                change.rate, change.rate_text = q.value, q.text
                 self.used.add(q.start)
                 change.evidence = (evidence_start, q.end)
         if change.amount == 0 and not change.rate:
@@ -138,7 +147,10 @@ class ChangeClauses:
         own, against the same year and phase."""
         opener = self.list_opener_any.search(self.text, m.end(), until)
         if opener is None:
-            return
+            nxt = self.list_opener_any.match(self.text, self._after_mark(until))
+            if nxt is None or self.compare.search(self.text, nxt.end(), self._sentence_bounds(nxt.end())[1]):
+                return
+            opener, until = nxt, self._sentence_bounds(nxt.end())[1]   # …增长4.8%。其中:…
         items = [t for t in self.lex.find_terms(self.text[opener.end():until]) if t[2] == "concept"]
         for i, (a, b, _, concept) in enumerate(items):
             start, end = opener.end() + a, opener.end() + b
@@ -154,6 +166,11 @@ class ChangeClauses:
             target = self._same_concept_before(subjects, starts, m.start(), concept)
             if target is not None and target.change is None:
                 target.change = own
+
+    def _after_mark(self, pos: int) -> int:
+        """Past the sentence mark at ``pos`` and the white space after it."""
+        m = re.compile(r"[。!?;；\n]?\s*").match(self.text, pos)
+        return m.end()
 
     def _respective_changes(self, m, change: Change, until: int, subjects, starts, sent_start) -> bool:
         """收入、支出总计各增加1412.7万元、2062.79万元，增长15.74%、23.72%: the n amounts after 各
@@ -328,11 +345,23 @@ class ChangeClauses:
                 return (m.start("r"), r_end)
         return None
 
+    def _named_subject(self, start: int, pos: int) -> str | None:
+        """The concept of a term in the clause right before ``pos`` (back to a clause mark)."""
+        k = bisect_left(self.clause_starts, pos) - 1
+        clause = max(start, self.clause_starts[k] if k >= 0 else 0)
+        terms = [t for t in self.lex.find_terms(self.text[clause:pos]) if t[2] == "concept"]
+        return terms[-1][3] if terms else None
+
     def _change_target(self, figures: list[Figure], starts: list[int], pos: int, sent_start: int) -> Figure | None:
         k = bisect_left(starts, pos)           # figures[:k] start before the comparison
         while k and figures[k - 1].start >= sent_start and self._closed_aside(figures[k - 1].end, pos):
             k -= 1                             # 995万元(其中…958万元),比上年下降: the change is the 995's
         if k and figures[k - 1].start >= sent_start:
+            named = self._named_subject(figures[k - 1].end, pos)
+            if named is not None and named != figures[k - 1].concept:
+                # 其中,公务接待费支出决算比去年增加0.5万元: the term before the comparison names
+                # its subject, whose amount was stated elsewhere
+                return self._same_concept_before(figures, starts, pos, named)
             return figures[k - 1]              # stated in the same sentence
         if self._unbound_amount(sent_start, pos):
             return None                        # the change is about a figure we did not read

@@ -481,6 +481,40 @@ def _change_rate_mismatch(row: dict, ch: dict, ulps, out: dict) -> None:
         inputs=(row,), doubt_kinds=DIGIT_DOUBTS)
 
 
+def rate_against_compared(facts: list[dict], index: FactIndex, labels: dict[str, str]) -> list[dict]:
+    """A change stated by its rate alone (比上年下降3%, a 增减% row) against the figure it compares
+    with, when the document states that figure once."""
+    out = []
+    for f in facts:
+        ch = f.get("change")
+        if not ch or ch["amount"] is not None or ch["rate"] is None or "_rate_ulp" not in f or not certain(f):
+            continue
+        bases = {b["value"]: b for b in index.get(f["concept"], ch["compared_year"], ch["compared_phase"])}
+        if len(bases) != 1:
+            continue
+        base = next(iter(bases.values()))
+        value, prior = Decimal(f["value"]), Decimal(base["value"])
+        if prior <= 0:
+            continue
+        expected = (value - prior) / prior
+        stated = Decimal(ch["rate"]) * (-1 if ch["direction"] == "decrease" else 1 if ch["direction"] == "increase" else 0)
+        inputs = f["_ulp"] / prior + value * base["_ulp"] / (prior * prior)
+        if ch["direction"] in ("increase", "decrease") and (expected > 0) == (stated > 0) and \
+                rate_agrees(abs(expected), abs(stated), f["_rate_ulp"], inputs):
+            continue
+        if ch["direction"] == "flat" and abs(expected) <= f["_rate_ulp"] + inputs:
+            continue
+        name = labels.get(f["concept"], f["concept"])
+        out.append(_finding(
+            "change_rate_mismatch", "error",
+            f"“{name}”{year_text(f['fiscal_year'])}{wan(value)}万元比{year_text(ch['compared_year'])}{wan(prior)}万元"
+            f"{'增长' if expected >= 0 else '下降'}{pct(abs(expected))}，文中写的是{pct(Decimal(ch['rate']))}。",
+            to_str(abs(expected).quantize(Decimal("0.0001"))), ch["rate"],
+            [f["evidence"], base["evidence"]] + ([ch["evidence"]] if ch.get("evidence") else []),
+            inputs=(f, base), doubt_kinds=DIGIT_DOUBTS))
+    return out
+
+
 def completion_rate_mismatches(facts: list[dict], index: FactIndex, labels) -> list[dict]:
     """决算 / 完成率 is the budget the rate implies; it must agree with a stated budget."""
     out = []

@@ -109,6 +109,7 @@ def run_checks(facts, items, duplicates, checks_list, lex, unread=()) -> list[di
     index = checks.FactIndex(facts)
     findings = (checks.conflicting_values(facts, labels)
                 + checks.change_rate_mismatches(facts + items)
+                + checks.rate_against_compared(facts, index, labels)
                 + checks.sum_mismatches(index, labels, unread)
                 + checks.line_item_sums(items, index, labels)
                 + checks.balance_mismatches(index)
@@ -201,6 +202,8 @@ class _Builder:
         ch = fig.change
         if ch and ch.amount_q is not None and ch.rate is not None and not ch.implicit:
             p["_change_ulp"] = _change_ulp(ch)
+        elif ch and ch.amount is None and ch.rate is not None and ch.rate_text and not ch.implicit:
+            p["_rate_ulp"] = checks.pct_ulp(ch.rate_text)     # a rate alone: checked against the compared figure
         if fig.other_changes:
             p["_other_change_ulps"] = [_change_ulp(c) if c.amount_q is not None and c.rate is not None else None
                                        for c in fig.other_changes]
@@ -321,7 +324,7 @@ def _change_ulp(ch) -> tuple[Decimal, Decimal]:
 def _fill(kept: dict, other: dict) -> None:
     """A later mention of the same figure supplies the attributes the first one lacked."""
     slots = {"share": ("_share_ulp", "_share_base", "_parent"), "budget_completion_rate": ("_completion_ulp",),
-             "change": ("_change_ulp",)}
+             "change": ("_change_ulp", "_rate_ulp")}
     for slot, private in slots.items():
         if kept[slot] is None and other[slot] is not None:
             kept[slot] = other[slot]

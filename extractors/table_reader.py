@@ -89,8 +89,27 @@ class TableReader:
         state = {"class": None, "kind": None, "names": {}}
         for r in range(n_header, len(grid)):
             row = grid[r]
+            change_row = _change_row(row)
+            if change_row is not None:
+                self._change_rates(figures, row, *change_row)
+                continue
             figures += self._row(table, r, row, headers, code_cols, kind, total_concept, state)
         return figures
+
+    def _change_rates(self, figures, row, year: int, compared: int) -> None:
+        """A row 2016年比2015年增减% under rows named by year: each column's rate is the change of
+        that column's figure of the later year against the earlier one."""
+        from .changes import Change
+        by_col = {f.table_ref["col"]: f for f in figures if f.table_ref and f.fiscal_year == year}
+        for c in row[1:]:
+            rate = parse_number(c.text)
+            fig = by_col.get(c.col)
+            if rate is None or fig is None or fig.change is not None:
+                continue
+            direction = "flat" if rate == 0 else "increase" if rate > 0 else "decrease"
+            fig.change = Change(rate=abs(rate) / 100, direction=direction, compared_year=compared,
+                                compared_phase=fig.phase, evidence=(c.start, c.end),
+                                rate_text=c.text.lstrip("-−+") + "%", phase_stated=fig.phase_stated)
 
     # ------------------------------------------------------------ structure
     def _cell(self, cell, col: int, norm: NormText) -> NCell:
@@ -418,6 +437,16 @@ class TableReader:
 
 
 _COLUMNS_ARE_TERMS = {"expenditure", "revenue", "basic", "three_public", "procurement"}
+
+
+_CHANGE_LABEL = re.compile(r"^(?P<y>(?:19|20)\d{2})年?度?(?:比|较|与)(?P<c>(?:19|20)\d{2})年?度?(?:相比)?(?:增减|增长|变动)(?:率|幅度)?[%％]?$")
+
+
+def _change_row(row) -> tuple[int, int] | None:
+    """(year, compared year) of a row named like 2016年比2015年增减%."""
+    label = next((c for c in row if c.text), None)
+    m = _CHANGE_LABEL.match(label.text) if label is not None else None
+    return (int(m.group("y")), int(m.group("c"))) if m else None
 
 
 def _spans_lost(header, body) -> bool:

@@ -391,3 +391,14 @@ def test_lone_bars_between_rows_separate_them():
     for key in [("three_public.total", "2460000", 2021, "budgeted"), ("three_public.total", "1673700", 2021, "executed"),
                 ("three_public.reception", "21400", 2021, "executed")]:
         assert key in found, (key, sorted(found))
+
+
+@pytest.mark.parametrize("text,flagged", [
+    (FINAL + "2021年公务接待费为86万元，较上年97万元下降11%。", False),
+    (FINAL + "2021年公务接待费为86万元，较上年97万元下降15%。", True),
+    (FINAL + "2021年公务接待费为86万元，较上年97万元增长11%。", True),
+    # the compared figure stated twice with two values: which one is meant is not known
+    (FINAL + "2020年公务接待费97万元。2020年公务接待费95万元。2021年公务接待费为86万元，比2020年下降15%。", False),
+])
+def test_a_rate_alone_against_the_compared_figure(text, flagged):
+    assert ("change_rate_mismatch" in rules(text)) is flagged
