@@ -44,6 +44,7 @@ def _is_name_char(ch: str) -> bool:
 
 
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
+_EACH_SIDE = re.compile(r"(?:各|分别)(?:是|为)\s*(?P<first>\d[\d,]*(?:\.\d+)?)(?:万元|元)?\s*[,，、]\s*(?P<second>(?=\d))")
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
 _BASE_NUMBER = r"\d[\d,]*(?:\.\d+)?(?:万元|千元|亿元|元)?"     # 与年初预算3.2万元相比
 _UNIT_DECL = re.compile(r"单位\s*[:：]?\s*(万元|千元|亿元|元)")      # (金额)单位：万元
@@ -128,6 +129,7 @@ class Interpreter(ChangeClauses):
         self.extra: list[Amount] = []          # bare numbers bound to a figure
         self.used: set[int] = set()            # starts of amounts that belong to a figure
         self.stated_budgets: list[Figure] = []  # budgets named inside a completion rate
+        self.joint: list[Figure] = []           # the second side of a joint term (收、支总计各是…)
         self.unread: list[tuple[int, str]] = []  # (position, concept) of terms with no amount read
         self.default_scale = self._default_scale(quantities)
         self.unit_decls = [(m.start(), Decimal(self.lex.money_scales[m.group(1)]))
@@ -150,6 +152,7 @@ class Interpreter(ChangeClauses):
             in_tables.update(range(norm.norm_pos(table.start), norm.norm_pos(table.end)))
         figures += self._line_items_from_markers()
         figures += self._facts_and_classes(terms, self._covered(figures) | in_tables)
+        figures += self.joint
         figures.sort(key=lambda f: f.start)
         figures += self._carried_subject_facts(figures, in_tables)
         figures.sort(key=lambda f: f.start)
@@ -350,6 +353,8 @@ class Interpreter(ChangeClauses):
         concept = self.lex.concepts[concept_id]
         amount, filler = self._bind(start, end, concept.unit, self.filler)
         year, phase, stated = self._year_phase(left, filler, start, self.text[start:end])
+        if amount is None and "、" in self.text[start:end]:
+            return self._joint_sides(start, end, concept_id, year, phase, stated)
         if amount is None:
             if concept.unit == "CNY" and self.nil_prefix.search(left) and not filler.strip(" ,，"):
                 nil_start = start - self.nil_prefix.search(left).end() + self.nil_prefix.search(left).start()
@@ -362,6 +367,27 @@ class Interpreter(ChangeClauses):
                      phase_stated=stated, side=side_of(self.text[start:end]))
         self._attributes(fig, amount.end)
         return fig
+
+    def _joint_sides(self, start, end, concept_id, year, phase, stated) -> Figure | None:
+        """收、支总计各是4125.49,4143.91万元: the two sides of a joint term, in order, the first
+        number taking the unit of the second."""
+        m = _EACH_SIDE.match(self.text, end)
+        if m is None:
+            return None
+        second = self.qty_at.get(m.start("second"))
+        if second is None or second.kind != "money":
+            return None
+        number = Decimal(m.group("first").replace(",", ""))
+        first = Amount(m.group("first"), number * second.scale, "CNY", "money", second.scale, None,
+                       m.start("first"), m.end("first"), unit_inferred=True)
+        self.extra.append(first)
+        figures = []
+        for amount, side in ((first, "revenue"), (second, "expenditure")):
+            self.used.add(amount.start)
+            figures.append(Figure("fact", amount, amount.value, "CNY", start, amount.end, year, phase, concept_id,
+                                  unit_inferred=amount.unit_inferred, phase_stated=stated, side=side))
+        self.joint.append(figures[1])
+        return figures[0]
 
     def _carried_subject_facts(self, figures: list[Figure], in_tables: set[int]) -> list[Figure]:
         """A clause without a term whose words before its amount are only predicates takes the

@@ -402,3 +402,10 @@ def test_lone_bars_between_rows_separate_them():
 ])
 def test_a_rate_alone_against_the_compared_figure(text, flagged):
     assert ("change_rate_mismatch" in rules(text)) is flagged
+
+
+def test_the_two_sides_of_a_joint_term():
+    found = keys(FINAL + "2021年度收、支总计各是4125.49,4143.91万元。")
+    assert ("total_revenue_expenditure", "41254900", 2021, "executed") in found
+    assert ("total_revenue_expenditure", "41439100", 2021, "executed") in found
+    assert rules(FINAL + "2021年度收、支总计各是4125.49,4143.91万元。") == ["balance_mismatch"]
