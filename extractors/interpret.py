@@ -45,6 +45,7 @@ def _is_name_char(ch: str) -> bool:
 
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
 _EACH_SIDE = re.compile(r"(?:各|分别)(?:是|为)\s*(?P<first>\d[\d,]*(?:\.\d+)?)(?:万元|元)?\s*[,，、]\s*(?P<second>(?=\d))")
+_ROW_NUMBER = re.compile(r"\d{1,2}[ \t\u3000]+(?=\d)")    # a 行次 before the amount of its row
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
 _BASE_NUMBER = r"\d[\d,]*(?:\.\d+)?(?:万元|千元|亿元|元)?"     # 与年初预算3.2万元相比
 _UNIT_DECL = re.compile(r"单位\s*[:：]?\s*(万元|千元|亿元|元)")      # (金额)单位：万元
@@ -132,6 +133,7 @@ class Interpreter(ChangeClauses):
         self.joint: list[Figure] = []           # the second side of a joint term (收、支总计各是…)
         self.unread: list[tuple[int, str]] = []  # (position, concept) of terms with no amount read
         self.default_scale = self._default_scale(quantities)
+        self.row_numbered = bool(re.search("行次|栏次", text))   # rows may carry their number before the amount
         self.unit_decls = [(m.start(), Decimal(self.lex.money_scales[m.group(1)]))
                            for m in _UNIT_DECL.finditer(text)]
         ends = [m.end() for m in _SENTENCE_MARKS.finditer(text)]
@@ -192,7 +194,12 @@ class Interpreter(ChangeClauses):
             return None
         if unit != "CNY":
             return None
-        m = self.finder.bare_number(self.text, pos)
+        row_number = _ROW_NUMBER.match(self.text, pos) if self.row_numbered else None
+        if row_number:
+            # 一般公共预算财政拨款收入 1 4,627.57 一般公共服务支出: 1 is the 行次, the next cell follows
+            m = self.finder.bare.match(self.text, row_number.end())
+        else:
+            m = self.finder.bare_number(self.text, pos)
         if m is None or not self.text[m.end():].strip():
             return None               # a number the text ends on may be cut short (…总额为1)
         scale, declared = self._scale_at(pos)

@@ -243,7 +243,7 @@ class TableReader:
         for c in values:
             number = parse_number(c.text)
             header = _at(headers, c.col)
-            if number is None:
+            if number is None or cols["row_number"].search(header):
                 continue
             ref = {"table": table.index, "row": r, "col": c.col, "page": table.page}
             if cols["rate"].search(header) and not cols["breakdown"].search(header):

@@ -124,12 +124,15 @@ def pipe_tables(text: str) -> list[Table]:
     tables, current, start, last_end = [], [], None, None
     rows = sorted([*_PIPE_ROW.finditer(text), *_OPEN_ROW.finditer(text)], key=lambda m: m.start())
     for m in rows:
+        cells = _pipe_cells(m)
+        if not any(c.text for c in cells):
+            continue                       # a line of bars only: no row
         if current and text[last_end:m.start()].strip("\r\n") != "" or (current and text.count("\n", last_end, m.start()) > 1):
             tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start)))
             current = []
         if not current:
             start = m.start()
-        current.append(_pipe_cells(m))
+        current.append(cells)
         last_end = m.end()
     if current:
         tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start)))
@@ -294,6 +297,28 @@ def _padded(row, width):
     return cells
 
 
+def _repeated_children(header, width) -> list[list[Cell]] | None:
+    """项目 | 预算数 | 决算数 | 合计 | 一般公共预算 | 政府性基金 | 合计 | 一般公共预算 | 政府性基金: p
+    parents, then one run of children repeated under each of them."""
+    words = header[1:]
+    for p in range(2, len(words) // 2 + 1):
+        rest = words[p:]
+        if len(rest) % p or 1 + len(rest) != width:
+            continue
+        c = len(rest) // p
+        runs = [[w.key for w in rest[i * c:(i + 1) * c]] for i in range(p)]
+        if c < 2 or any(r != runs[0] for r in runs):
+            continue
+        top = [Cell(header[0].text, header[0].start, header[0].end)]
+        bottom = [Cell("", header[0].start, header[0].start)]
+        for i, parent in enumerate(words[:p]):
+            for j, child in enumerate(rest[i * c:(i + 1) * c]):
+                top.append(Cell(parent.text, parent.start, parent.end) if j == 0 else Cell("", parent.end, parent.end))
+                bottom.append(Cell(child.text, child.start, child.end))
+        return [top, bottom]
+    return None
+
+
 def _header_grid(header, width) -> list[list[Cell]] | None:
     """The header as one row, or as two when it has more words than the table has columns: a
     word followed by a total word (公车购置及运行维护费, 合计, 车辆购置 …) is a parent over the
@@ -301,6 +326,9 @@ def _header_grid(header, width) -> list[list[Cell]] | None:
     cells = [Cell(c.text, c.start, c.end) for c in header]
     if len(cells) == width:
         return [cells]
+    repeated = _repeated_children(header, width)
+    if repeated is not None:
+        return repeated
     parents = {n for n in range(1, len(cells) - 1) if header[n + 1].key in ("合计", "小计")}
     if len(cells) - len(parents) != width:
         return None
