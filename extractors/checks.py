@@ -131,10 +131,12 @@ class FactIndex:
 def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
     groups = defaultdict(list)
     for f in facts:
-        if not f.get("_part"):       # a part named like its whole (其中:退休5097人) is not the whole again
-            groups[(f["concept"], f["fiscal_year"], f["phase"])].append(f)
+        if f.get("_part"):          # a part named like its whole (其中:退休5097人) is not the whole again
+            continue
+        wording = f.get("_term") if f["concept"] in rules().get("conflict_same_wording", ()) else None
+        groups[(f["concept"], f["fiscal_year"], f["phase"], f.get("_fund"), wording)].append(f)
     out = []
-    for (concept, year, phase), group in groups.items():
+    for (concept, year, phase, _, _), group in groups.items():
         if len({f["value"] for f in group}) < 2 or _all_within_rounding(group):
             continue
         unbalanced = _sides_apart(group)

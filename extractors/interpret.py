@@ -74,6 +74,8 @@ class Figure:
     parent: Amount | None = None    # the total a 其中/主要用于 list breaks down
     phase_stated: bool = True       # False: the phase is the document type's (or a guess when it is unknown)
     part_of: "Figure | None" = None  # the figure of the same concept a 其中 list breaks this one out of
+    term: str | None = None         # the words the figure was named with (实有人数, 在职人数)
+    fund: str | None = None         # the fund a department-wide concept is stated for in its sentence
     side: str | None = None         # revenue | expenditure: which side of 收支总计 the term names (收入总计)
     other_changes: list = field(default_factory=list)   # a second comparison (with the budget, after the prior year)
     compared: bool = False          # the figure a change clause compares with (较上年1174万元), not a change's subject
@@ -89,6 +91,8 @@ class Interpreter(ChangeClauses):
         self.blocked_left = re.compile(rf"(?:{'|'.join(ctx['blocked_left'])})$")
         self.blocked_left_by_concept = {c: re.compile(rf"(?:{alternation(words)})$")
                                         for c, words in (ctx.get("blocked_left_by_concept") or {}).items()}
+        self.fund_words = re.compile(ctx.get("fund_words") or "(?!)")
+        self.fund_scoped = set(ctx.get("fund_scoped_concepts") or ())
         self.head_only = set(ctx.get("head_only_aliases") or ())
         self.head_only_left = re.compile(ctx.get("head_only_left") or "$")
         self.nil_prefix = re.compile(rf"(?:{alternation(ctx['nil_prefix'])})$")
@@ -372,6 +376,11 @@ class Interpreter(ChangeClauses):
         fig = Figure("fact", amount, amount.value, concept.unit if concept.unit == "CNY" else amount.unit,
                      start, amount.end, year, phase, concept_id, unit_inferred=amount.unit_inferred,
                      phase_stated=stated, side=side_of(self.text[start:end]))
+        fig.term = self.text[start:end]
+        if concept_id in self.fund_scoped:
+            sent_start, _ = self._sentence_bounds(start)
+            found = self.fund_words.findall(self.text, sent_start, start)
+            fig.fund = found[-1] if found else None
         self._attributes(fig, amount.end)
         return fig
 

@@ -214,6 +214,10 @@ class _Builder:
             p["_side"] = fig.side
         if fig.part_of is not None:
             p["_part"] = True
+        if fig.term:
+            p["_term"] = fig.term
+        if fig.fund:
+            p["_fund"] = fig.fund
         return p
 
     def _doubts(self, fig: Figure) -> tuple[str, ...]:

@@ -128,21 +128,23 @@ def pipe_tables(text: str) -> list[Table]:
         if not any(c.text for c in cells):
             continue                       # a line of bars only: no row
         if current and text[last_end:m.start()].strip("\r\n") != "" or (current and text.count("\n", last_end, m.start()) > 1):
-            tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start)))
+            tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start, last_end)))
             current = []
         if not current:
             start = m.start()
         current.append(cells)
         last_end = m.end()
     if current:
-        tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start)))
+        tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start, last_end)))
     return tables
 
 
-def _pipe_source(text: str, start: int) -> str:
-    """``text`` for | a | b | rows (our own rendering, or a table written so), ``pipes`` for rows
-    copied from a page without their leading bar (where merged header cells may have collapsed)."""
-    return "text" if text[start:start + 80].lstrip(" \t").startswith("|") else "pipes"
+def _pipe_source(text: str, start: int, end: int) -> str:
+    """``text`` for | a | b | rows (our own rendering, or a table written so), ``pipes`` when a
+    row was copied from a page without its leading bar (where merged header cells may have
+    collapsed)."""
+    lines = [line.lstrip(" \t") for line in text[start:end].split("\n") if line.strip(" \t|")]
+    return "text" if all(line.startswith("|") for line in lines) else "pipes"
 
 
 def _pipe_cells(m: re.Match) -> list[Cell]:

@@ -409,3 +409,15 @@ def test_the_two_sides_of_a_joint_term():
     assert ("total_revenue_expenditure", "41254900", 2021, "executed") in found
     assert ("total_revenue_expenditure", "41439100", 2021, "executed") in found
     assert rules(FINAL + "2021年度收、支总计各是4125.49,4143.91万元。") == ["balance_mismatch"]
+
+
+def test_counts_in_other_words_do_not_conflict():
+    assert rules(FINAL + "本单位编制人数63人，实有人数63人，在职人数61人。") == []
+    assert rules(FINAL + "本单位实有人数63人。本单位实有人数61人。") == ["conflicting_values"]
+
+
+def test_a_fund_s_own_total_does_not_conflict_with_the_whole():
+    text = (FINAL + "2021年度年末结转和结余164.61万元。"
+            "2021年度一般公共预算收入总计1085.31万元，本年支出1070.67万元，年末结转和结余30.65万元。")
+    assert "conflicting_values" not in rules(text)
+    assert "conflicting_values" in rules(FINAL + "2021年度年末结转和结余164.61万元。2021年度年末结转和结余30.65万元。")
