@@ -64,7 +64,7 @@ def pct(fraction: Decimal) -> str:
     return f"{(fraction * 100).quantize(Decimal('0.01'))}%"
 
 
-ALL_DOUBTS = ("year_unknown", "phase_guessed", "ocr")
+ALL_DOUBTS = ("year_unknown", "phase_guessed", "ocr", "header_implied")
 DIGIT_DOUBTS = ("ocr",)     # a check within one figure (its own change, its own code) needs no year or phase
 
 

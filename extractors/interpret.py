@@ -74,6 +74,7 @@ class Figure:
     parent: Amount | None = None    # the total a 其中/主要用于 list breaks down
     phase_stated: bool = True       # False: the phase is the document type's (or a guess when it is unknown)
     part_of: "Figure | None" = None  # the figure of the same concept a 其中 list breaks this one out of
+    header_implied: bool = False    # read under the columns of a standard form the text left out
     term: str | None = None         # the words the figure was named with (实有人数, 在职人数)
     fund: str | None = None         # the fund a department-wide concept is stated for in its sentence
     side: str | None = None         # revenue | expenditure: which side of 收支总计 the term names (收入总计)

@@ -225,6 +225,7 @@ class _Builder:
         return tuple(code for code, doubtful in (
             ("year_unknown", fig.fiscal_year is None),
             ("phase_guessed", not fig.phase_stated and not self.phase_known),
+            ("header_implied", fig.header_implied),
             ("ocr", self.ocr)) if doubtful)
 
     def _common(self, fig: Figure) -> dict:

@@ -36,7 +36,9 @@ def table_rules() -> dict:
     allowed = {t["type"]: tuple(t["concepts"]) for t in data["tables"] if "concepts" in t}
     lines = data.get("line_tables") or {}
     line_rules = {"label_header": re.compile(lines["label_header"]), "value_header": re.compile(lines["value_header"]),
-                  "max_cell_chars": lines.get("max_cell_chars", 40)} if lines else None
+                  "max_cell_chars": lines.get("max_cell_chars", 40),
+                  "implied": [{"caption": re.compile(f["caption"]), "columns": f["columns"]}
+                              for f in lines.get("implied_headers", [])]} if lines else None
     return {"columns": cols, "tables": kinds, "total_labels": set(data["total_labels"]),
             "generic_totals": set(data["generic_totals"]), "allowed": allowed, "line_tables": line_rules,
             "totals_by_type": {t["type"]: t.get("total") for t in data["tables"]}}
@@ -75,10 +77,10 @@ class TableReader:
         kind, total_concept = self._kind(t_start)
         self._kind_now = kind
         self._previous = (kind, total_concept)
-        n_header = self._header_rows(grid)
+        n_header = 0 if table.implied else self._header_rows(grid)
         if table.source == "pipes" and _spans_lost(grid[:n_header], grid[n_header:]):
             return None          # not a grid that can be read: its text stays prose
-        headers = self._headers(grid[:n_header])
+        headers = list(table.implied) if table.implied else self._headers(grid[:n_header])
         if kind is None:
             kind, total_concept = self._kind_from_caption_rows(grid[:n_header])
         if kind is None:
@@ -94,6 +96,9 @@ class TableReader:
                 self._change_rates(figures, row, *change_row)
                 continue
             figures += self._row(table, r, row, headers, code_cols, kind, total_concept, state)
+        if table.implied:
+            for f in figures:
+                f.header_implied = True
         return figures
 
     def _change_rates(self, figures, row, year: int, compared: int) -> None:

@@ -28,11 +28,15 @@ class Table:
     page: int | None = None
     source: str = "text"
     ocr: bool = False
+    implied: list[str] | None = None    # column headers the text left out, from the table's standard form
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "page": self.page, "source": self.source, "ocr": self.ocr,
-                "start": self.start, "end": self.end,
-                "rows": [[c.text for c in row] for row in self.rows]}
+        out = {"index": self.index, "page": self.page, "source": self.source, "ocr": self.ocr,
+               "start": self.start, "end": self.end,
+               "rows": [[c.text for c in row] for row in self.rows]}
+        if self.implied:
+            out["implied_headers"] = self.implied
+        return out
 
 
 _INNER_BREAK = re.compile(r"\s*\n\s*")
@@ -110,7 +114,8 @@ def text_tables(text: str, line_rules: dict | None = None) -> list[Table]:
     tables = pipe_tables(text)
     if line_rules:
         spans = [(t.start, t.end) for t in tables]
-        for t in line_tables(text, line_rules["label_header"], line_rules["value_header"], line_rules["max_cell_chars"]):
+        for t in line_tables(text, line_rules["label_header"], line_rules["value_header"], line_rules["max_cell_chars"],
+                             line_rules.get("implied", ())):
             if not any(a < t.end and t.start < b for a, b in spans):
                 tables.append(t)
         tables.sort(key=lambda t: t.start)
@@ -159,6 +164,7 @@ def _pipe_cells(m: re.Match) -> list[Cell]:
 
 # ---------------------------------------------------------------- tables flattened one cell per line
 _LINE_NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+_UNIT_LINE = re.compile(r"^[(（]?(?:金额)?单位[:：]")
 _SPACES = re.compile(r"[ \t\u3000]+")
 _EDGE = " \t\u3000|\r"
 MAX_LINE_TABLE_ROWS = 2000
@@ -177,7 +183,8 @@ class _Line:
         return not self.key or bool(_LINE_NUMBER.match(self.key))
 
 
-def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, max_cell: int = 40) -> list[Table]:
+def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, max_cell: int = 40,
+                implied=()) -> list[Table]:
     """Tables flattened one cell per line (blank lines and lone ``|`` between them): a header
     whose first cell is a label column word and whose others are value column words, then rows
     of a label and as many numbers as there are value columns. A row with fewer numbers has
@@ -186,13 +193,37 @@ def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, m
     tables, i = [], 0
     while i < len(cells):
         found = _line_table(cells, i, label_header, value_header)
+        columns = None
+        if found is None:
+            found, columns = _headerless_table(cells, i, label_header, implied)
         if found is None:
             i += 1
             continue
         rows, i = found
         first, last = rows[0][0], rows[-1][-1]
-        tables.append(Table(0, rows, first.start, last.end, source="lines"))
+        tables.append(Table(0, rows, first.start, last.end, source="lines", implied=columns))
     return tables
+
+
+def _headerless_table(cells, i, label_header, implied):
+    """A caption of a standard form (一、2021年度“三公”经费财政拨款支出决算表) followed by rows of a
+    label and numbers with the header left out of the text: the form's columns are the header,
+    when every row has as many numbers as the form has value columns."""
+    caption = cells[i]
+    if caption is None or not caption.key:
+        return None, None
+    form = next((f for f in implied if f["caption"].search(caption.key)), None)
+    if form is None:
+        return None, None
+    k = i + 1
+    while k < len(cells) and cells[k] is not None and (not cells[k].key or cells[k].numeric or _UNIT_LINE.search(cells[k].key)):
+        k += 1                       # the unit line, and numbers without a label (a 合计 row whose label is blank)
+    rows, end = _line_rows(cells, k, label_header, 0)
+    width = len(form["columns"])
+    rows = [r for r in rows if len(r) == width or len(r) == 1]
+    if sum(1 for r in rows if len(r) == width) < 2:
+        return None, None
+    return ([[Cell(c.text, c.start, c.end) for c in r] for r in rows], end), list(form["columns"])
 
 
 def _cell_lines(text: str, max_cell: int) -> list[_Line | None]:

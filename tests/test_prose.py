@@ -421,3 +421,48 @@ def test_a_fund_s_own_total_does_not_conflict_with_the_whole():
             "2021年度一般公共预算收入总计1085.31万元，本年支出1070.67万元，年末结转和结余30.65万元。")
     assert "conflicting_values" not in rules(text)
     assert "conflicting_values" in rules(FINAL + "2021年度年末结转和结余164.61万元。2021年度年末结转和结余30.65万元。")
+
+
+HEADERLESS = """一、2021年度“三公”经费财政拨款支出决算表
+单位:万元
+
+63.30
+
+42.00
+
+因公出国(境)费
+
+0.00
+
+0.00
+
+公务接待费
+
+50.50
+
+30.00
+
+公务用车购置及运行维护费
+
+12.80
+
+12.00
+二、情况说明
+"""
+
+
+def test_a_standard_form_whose_header_the_text_left_out():
+    r = extract(FINAL + HEADERLESS)
+    table = [t for t in r.document["tables"] if t.get("implied_headers")][0]
+    assert table["implied_headers"] == ["项目", "预算数", "决算数"]
+    found = keys(FINAL + HEADERLESS)
+    for key in [("three_public.reception", "505000", 2021, "budgeted"), ("three_public.reception", "300000", 2021, "executed")]:
+        assert key in found, (key, sorted(found))
+    # the row without a label is not guessed to be the 合计
+    assert not [k for k in found if k[0] == "three_public.total"]
+
+
+def test_a_finding_over_implied_columns_is_at_most_a_warning():
+    text = FINAL + "2021年公务接待费决算为31万元。\n" + HEADERLESS
+    found = [f for f in extract(text).findings if f["rule"] in ("text_table_mismatch", "conflicting_values")]
+    assert found and all(f["severity"] == "warning" for f in found)
