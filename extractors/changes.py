@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from .quantities import Amount
 
-_AFTER_VERB = re.compile(r"(?:了|为|到|至|\s)*")          # 增加了 / 减少为 … before the amount
+# 增加了 / 减少为 / 下降(上升) … before the amount
+_AFTER_VERB = re.compile(r"(?:了|为|到|至|\s|\((?:上升|下降|增加|减少|增长|降低)\))*")
 _PAREN_OPEN = re.compile(r"\s*\(\s*")
 _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
 
@@ -128,8 +129,8 @@ class ChangeClauses:
                 change.rate, change.rate_text = q.value, q.text
                 self.used.add(q.start)
                 change.evidence = (evidence_start, q.end)
-        if change.amount == 0 and not change.rate:
-            change.direction = "flat"            # 减少0万元: no change at all
+        if (change.amount == 0 and not change.rate) or (change.rate == 0 and not change.amount):
+            change.direction = "flat"            # 减少0万元, 下降0%: no change at all
 
     def _rate_in_parentheses(self, pos: int) -> Amount | None:
         """减少18.50万元(65.37%): the rate in parentheses after the amount."""
@@ -346,11 +347,14 @@ class ChangeClauses:
         return None
 
     def _named_subject(self, start: int, pos: int) -> str | None:
-        """The concept of a term in the clause right before ``pos`` (back to a clause mark)."""
+        """The concept of a term in the clause right before ``pos`` (back to a clause mark), or
+        of a word that names it only as the subject of a change (收入较去年增加…)."""
         k = bisect_left(self.clause_starts, pos) - 1
         clause = max(start, self.clause_starts[k] if k >= 0 else 0)
         terms = [t for t in self.lex.find_terms(self.text[clause:pos]) if t[2] == "concept"]
-        return terms[-1][3] if terms else None
+        if terms:
+            return terms[-1][3]
+        return self.change_subjects.get(self.text[clause:pos].strip(" ,，;；:：。"))
 
     def _change_target(self, figures: list[Figure], starts: list[int], pos: int, sent_start: int) -> Figure | None:
         k = bisect_left(starts, pos)           # figures[:k] start before the comparison
@@ -363,6 +367,9 @@ class ChangeClauses:
                 # its subject, whose amount was stated elsewhere
                 return self._same_concept_before(figures, starts, pos, named)
             return figures[k - 1]              # stated in the same sentence
+        named = self._named_subject(sent_start, pos)
+        if named is not None and named in self.change_subjects.values():
+            return self._same_concept_before(figures, starts, pos, named)
         if self._unbound_amount(sent_start, pos):
             return None                        # the change is about a figure we did not read
         subject = [t for t in self.lex.find_terms(self.text[sent_start:pos]) if t[2] == "concept"]

@@ -92,6 +92,7 @@ class Interpreter(ChangeClauses):
         self.blocked_left = re.compile(rf"(?:{'|'.join(ctx['blocked_left'])})$")
         self.blocked_left_by_concept = {c: re.compile(rf"(?:{alternation(words)})$")
                                         for c, words in (ctx.get("blocked_left_by_concept") or {}).items()}
+        self.change_subjects = dict(ctx.get("change_subjects") or {})
         self.fund_words = re.compile(ctx.get("fund_words") or "(?!)")
         self.fund_scoped = set(ctx.get("fund_scoped_concepts") or ())
         self.head_only = set(ctx.get("head_only_aliases") or ())

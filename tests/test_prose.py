@@ -466,3 +466,14 @@ def test_a_finding_over_implied_columns_is_at_most_a_warning():
     text = FINAL + "2021年公务接待费决算为31万元。\n" + HEADERLESS
     found = [f for f in extract(text).findings if f["rule"] in ("text_table_mismatch", "conflicting_values")]
     assert found and all(f["severity"] == "warning" for f in found)
+
+
+def test_a_bare_word_opening_a_change_names_its_subject():
+    text = BUDGET + "(一)收入预算:2021年年初预算数2001.98万元,其中:一般公共预算拨款2001.98万元;收入较去年增加250.41万元。"
+    f = fact(text, "revenue_total", "20019800", 2021, "budgeted")
+    assert f["change"]["amount"] == "2504100" and f["change"]["compared_year"] == 2020
+
+
+def test_an_alternative_verb_in_parentheses():
+    f = fact(BUDGET + "2021年公务接待费预算12.4万元，较2020年决算下降(上升)0%。", "three_public.reception", "124000", 2021, "budgeted")
+    assert f["change"]["rate"] == "0" and f["change"]["direction"] == "flat"
