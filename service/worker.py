@@ -88,7 +88,13 @@ def _run(source, filename, source_url, tokens, include_text, delay=0.0) -> tuple
         return False, orjson.dumps(ExtractionError(Errors.E017, f"{type(e).__name__}: {e}").to_problem()), None
     summary = {"sha256": result["document"]["sha256"], "doc_type": result["document"]["doc_type"],
                "findings": [(f["rule"], f["severity"]) for f in result["findings"]]}
-    return True, orjson.dumps(result), summary
+    try:
+        payload = orjson.dumps(result)
+    except (MemoryError, SystemError):
+        # orjson reports a failed allocation as a SystemError with no exception set
+        detail = f"writing this document's result needs more memory than the limit ({_limits['memory_mb']} MB)"
+        return False, orjson.dumps(ExtractionError(Errors.E004, detail).to_problem()), None
+    return True, payload, summary
 
 
 _PROBE = "2021年本年收入合计1.00万元。"
@@ -114,6 +120,16 @@ def expired(e: ProcessExpired, memory_mb: int) -> ExtractionError:
                                         f"memory than the limit ({memory_mb} MB)")
 
 
+def pool_failure(e: Exception, memory_mb: int) -> ExtractionError:
+    """What a pool process handed back instead of an answer. A SystemError with no exception set
+    (or a MemoryError) is an allocation that failed under the memory limit: building or sending
+    a very large result."""
+    if isinstance(e, (MemoryError, SystemError)):
+        return ExtractionError(Errors.E004, f"the result of this document needs more memory than the limit ({memory_mb} MB)")
+    log.exception("extraction process failed")
+    return ExtractionError(Errors.E017, f"{type(e).__name__}: {e}")
+
+
 class GuardedExtraction:
     """Extraction for callers without an event loop (the CLI, the crawler): each document in a
     pool process under the time and memory limits, a bad one answered with its problem."""
@@ -131,6 +147,8 @@ class GuardedExtraction:
             return None, ExtractionError(Errors.E008, f"extraction took longer than {self.timeout} s").to_problem()
         except ProcessExpired as e:
             return None, expired(e, self.memory_mb).to_problem()
+        except Exception as e:          # whatever the pool hands back, the batch goes on
+            return None, pool_failure(e, self.memory_mb).to_problem()
         finally:
             tools.sweep()
         return (orjson.loads(payload), None) if ok else (None, orjson.loads(payload))
@@ -185,6 +203,8 @@ class Extractor:
             raise ExtractionError(Errors.E008, f"extraction took longer than {self.timeout} s") from None
         except ProcessExpired as e:
             raise expired(e, self.memory_mb) from None
+        except Exception as e:
+            raise pool_failure(e, self.memory_mb) from None
         finally:
             if future.done():
                 tools.sweep()
