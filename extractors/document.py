@@ -75,11 +75,11 @@ class DocumentReader:
     def read(self, text: str, working: str | None = None) -> DocumentInfo:
         """``text`` is the original (sections keep its offsets); ``working`` the normalized copy
         (简体, pinyin glosses and quotes gone) that the type, year, name and scope are read from."""
-        from .normalize import normalize
+        from .normalize import needs_normalizing, squashed
         working = text if working is None else working
         info = DocumentInfo()
         info.sections = self.sections(text)
-        headings = [normalize(s.heading).text for s in info.sections]
+        headings = [squashed(s.heading) if needs_normalizing(s.heading) else s.heading for s in info.sections]
         info.doc_type = self.doc_type(working, headings)
         info.fiscal_year = self.fiscal_year(working, headings)
         info.department = self.department_name(working)

@@ -121,6 +121,25 @@ class NormText:
         return [a + s for a, s in zip(self._at, self._shift)]
 
 
+_NEEDS = re.compile(rf"[{_QUOTES}(\uff01-\uff5e\u3000\u00a0]")
+_GLOSS = re.compile(rf"(?<=[\u4e00-\u9fff])\([{_PINYIN}]{{1,7}}\)")
+_WHITE = re.compile(r"\s+")
+_NO_QUOTES = str.maketrans("", "", _QUOTES)
+
+
+def needs_normalizing(text: str) -> bool:
+    """Whether ``normalize`` would change more than white space in a short text: traditional
+    characters, quotes, full-width forms, parentheses (a pinyin gloss)."""
+    return bool(_TRADITIONAL.search(text) or _NEEDS.search(text))
+
+
+def squashed(text: str) -> str:
+    """A short text as the working copy reads it, without any white space: the key a table cell
+    is matched by (預(yù)算 數 → 预算数). No offsets are kept."""
+    text = _fold(to_simplified(_WHITE.sub("", text))).translate(_NO_QUOTES)
+    return _GLOSS.sub(lambda m: "" if _is_gloss(m.group()[1:-1]) else m.group(), text) if "(" in text else text
+
+
 def _is_gloss(word: str) -> bool:
     """A pinyin syllable with its tone mark (yù, xué); a bare ASCII word in parentheses is not."""
     return any(ch not in "abcdefghijklmnopqrstuvwxyz" for ch in word)

@@ -35,7 +35,14 @@ def table_rules() -> dict:
     kinds = [(re.compile(t["pattern"]), t["type"], t.get("total")) for t in data["tables"]]
     allowed = {t["type"]: tuple(t["concepts"]) for t in data["tables"] if "concepts" in t}
     lines = data.get("line_tables") or {}
-    line_rules = {"label_header": re.compile(lines["label_header"]), "value_header": re.compile(lines["value_header"]),
+    words = lines.get("label_header", []) if lines else []
+    line_rules = {"label_header": re.compile("^(?:" + "|".join(map(re.escape, words)) + ")$"),
+                  "value_header": re.compile(lines["value_header"]),
+                  # a line that may open such a table, found in one scan: a label word alone on its
+                  # line (its letters perhaps spaced), or a standard form's caption
+                  "opening": re.compile("|".join(
+                      [r"^[ \t\u3000|]*(?:" + "|".join(r"[ \t\u3000]*".join(map(re.escape, w)) for w in words)
+                       + r")[ \t\u3000|]*$"] + [f["caption"] for f in lines.get("implied_headers", [])]), re.M),
                   "max_cell_chars": lines.get("max_cell_chars", 40),
                   "implied": [{"caption": re.compile(f["caption"]), "columns": f["columns"]}
                               for f in lines.get("implied_headers", [])]} if lines else None

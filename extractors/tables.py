@@ -111,8 +111,9 @@ _OPEN_ROW = re.compile(r"^[ \t]*([^|\s][^\n]*?\|[^\n]*?)\|[ \t]*$", re.M)
 
 def text_tables(text: str, line_rules: dict | None = None) -> list[Table]:
     """The tables of a plain text: ``| a | b |`` rows, and tables flattened one cell per line."""
+    from .normalize import to_simplified
     tables = pipe_tables(text)
-    if line_rules:
+    if line_rules and line_rules["opening"].search(to_simplified(text)):
         spans = [(t.start, t.end) for t in tables]
         for t in line_tables(text, line_rules["label_header"], line_rules["value_header"], line_rules["max_cell_chars"],
                              line_rules.get("implied", ())):
@@ -230,7 +231,7 @@ def _cell_lines(text: str, max_cell: int) -> list[_Line | None]:
     """Each line that can be a cell; None where prose (or a pipe row) breaks a run of cells. A
     lone ``|`` separates cells, unless the cells end with a bar of their own (``20 |``): there a
     lone bar is an empty cell."""
-    from .normalize import normalize
+    from .normalize import needs_normalizing, squashed
     out: list[_Line | None] = []
     lines, pos = [], 0
     for raw in text.split("\n"):
@@ -253,7 +254,9 @@ def _cell_lines(text: str, max_cell: int) -> list[_Line | None]:
                 out.append(None)
             continue
         offset = start + raw.find(stripped)
-        key = _SPACES.sub("", normalize(stripped).text) if not stripped.isascii() else _SPACES.sub("", stripped)
+        key = _SPACES.sub("", stripped)
+        if not key.isascii() and needs_normalizing(key):
+            key = squashed(stripped)
         out.append(_Line(stripped, offset, offset + len(stripped), key))
     return out
 
