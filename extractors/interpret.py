@@ -45,6 +45,7 @@ def _is_name_char(ch: str) -> bool:
 
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
 _EACH_SIDE = re.compile(r"(?:各|分别)(?:是|为)\s*(?P<first>\d[\d,]*(?:\.\d+)?)(?:万元|元)?\s*[,，、]\s*(?P<second>(?=\d))")
+_TRAILING_SPAN = 40     # 增支42991万元，增长10.3%: a trailing change is read this far, no farther
 _ROW_NUMBER = re.compile(r"\d{1,2}[ \t\u3000]+(?=\d)")    # a 行次 before the amount of its row
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
 _BASE_NUMBER = r"\d[\d,]*(?:\.\d+)?(?:万元|千元|亿元|元)?"     # 与年初预算3.2万元相比
@@ -258,16 +259,11 @@ class Interpreter(ChangeClauses):
             return
         _, sent_end = self._sentence_bounds(pos)
         nxt = self.compare.search(self.text, m.end(), sent_end)
-        end = min(sent_end, nxt.start() if nxt else sent_end, self._next_term(m.end(), sent_end))
+        end = min(sent_end, nxt.start() if nxt else sent_end, m.end() + _TRAILING_SPAN)
         change = Change(compared_year=fig.fiscal_year - 1, compared_phase=fig.phase, implicit=True)
         self._read_verbs(change, m.start("verb"), m.start("verb"), end)
         if change.direction is not None:
             fig.change = change
-
-    def _next_term(self, pos: int, end: int) -> int:
-        """Where the next amount's clause begins: the next clause mark followed by a term."""
-        terms = self.lex.find_terms(self.text[pos:end])
-        return pos + terms[0][0] if terms else end
 
     def _rates(self, fig: Figure, pos: int) -> int:
         """Completion rate and share after the amount (完成预算的88.7%, 占36%); the position after them."""
