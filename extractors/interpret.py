@@ -45,6 +45,7 @@ def _is_name_char(ch: str) -> bool:
 
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
 _EACH_SIDE = re.compile(r"(?:各|分别)(?:是|为)\s*(?P<first>\d[\d,]*(?:\.\d+)?)(?:万元|元)?\s*[,，、]\s*(?P<second>(?=\d))")
+_OPENING = re.compile(r"[\s。;；]*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]\s*)?(?:\d{4}年度?)?[,，]?")
 _TRAILING_SPAN = 40     # 增支42991万元，增长10.3%: a trailing change is read this far, no farther
 _ROW_NUMBER = re.compile(r"\d{1,2}[ \t\u3000]+(?=\d)")    # a 行次 before the amount of its row
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
@@ -93,6 +94,8 @@ class Interpreter(ChangeClauses):
         self.blocked_left = re.compile(rf"(?:{'|'.join(ctx['blocked_left'])})$")
         self.blocked_left_by_concept = {c: re.compile(rf"(?:{alternation(words)})$")
                                         for c, words in (ctx.get("blocked_left_by_concept") or {}).items()}
+        self.fund_concepts = dict(ctx.get("fund_concepts") or {})
+        self.narrowed_by = dict(ctx.get("narrowed_by") or {})
         self.change_subjects = dict(ctx.get("change_subjects") or {})
         self.fund_words = re.compile(ctx.get("fund_words") or "(?!)")
         self.fund_scoped = set(ctx.get("fund_scoped_concepts") or ())
@@ -284,6 +287,8 @@ class Interpreter(ChangeClauses):
                 if slot == "share":
                     named = [t for t in self.lex.find_terms(m.group()) if t[2] == "concept"]
                     fig.share_base = named[-1][3] if named else None
+                    if fig.kind == "fact" and fig.share_base:
+                        fig.concept = self.narrowed_by.get(fig.concept, {}).get(fig.share_base, fig.concept)
                     fig.parent = self._parent_amount(fig.start)
                 self.used.add(q.start)
                 fig.end = q.end
@@ -379,8 +384,15 @@ class Interpreter(ChangeClauses):
             sent_start, _ = self._sentence_bounds(start)
             found = self.fund_words.findall(self.text, sent_start, start)
             fig.fund = found[-1] if found else None
+            opening = self.fund_words.match(self.text, self._after_year(sent_start))
+            if opening and opening.group() == fig.fund:
+                fig.concept = self.fund_concepts.get(fig.fund, {}).get(fig.concept, fig.concept)
         self._attributes(fig, amount.end)
         return fig
+
+    def _after_year(self, pos: int) -> int:
+        """Past the white space, outline number and year that open a sentence (1.2018年度 …)."""
+        return _OPENING.match(self.text, pos).end()
 
     def _joint_sides(self, start, end, concept_id, year, phase, stated) -> Figure | None:
         """收、支总计各是4125.49,4143.91万元: the two sides of a joint term, in order, the first
@@ -454,6 +466,7 @@ class Interpreter(ChangeClauses):
                     f.phase, f.phase_stated = head.phase, True
                 if f.concept == head.concept:
                     f.part_of = head        # 离退休人员5199人,其中:退休5097人: a part, not the figure again
+                f.concept = self.narrowed_by.get(f.concept, {}).get(head.concept, f.concept)
                 continue
             head = f
 

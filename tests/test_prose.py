@@ -477,3 +477,19 @@ def test_a_bare_word_opening_a_change_names_its_subject():
 def test_an_alternative_verb_in_parentheses():
     f = fact(BUDGET + "2021年公务接待费预算12.4万元，较2020年决算下降(上升)0%。", "three_public.reception", "124000", 2021, "budgeted")
     assert f["change"]["rate"] == "0" and f["change"]["direction"] == "flat"
+
+
+@pytest.mark.parametrize("text,key", [
+    (BUDGET + "2021年一般公共预算财政拨款支出1643.29万元。其中:基本支出952.50万元,项目支出690.79万元。",
+     ("appropriation.general_budget_basic", "9525000", 2021, "budgeted")),
+    (BUDGET + "1.基本支出预算881300.39元,占一般公共预算支出的96.74%。", ("appropriation.general_budget_basic", "881300.39", 2021, "budgeted")),
+    (FINAL + "本单位收支情况如下。\n2021年度一般公共预算收入总计1085.31万元,本年支出1070.67万元。",
+     ("appropriation.general_budget_expenditure", "10706700", 2021, "executed")),
+])
+def test_a_concept_of_the_whole_stated_for_one_fund(text, key):
+    assert key in keys(text), sorted(keys(text))
+
+
+def test_a_fund_named_inside_a_list_does_not_change_a_later_total():
+    found = keys(FINAL + "2021年本年收入100万元,其中一般公共预算财政拨款收入90万元,本年支出98万元。")
+    assert ("expenditure_total", "980000", 2021, "executed") in found
