@@ -8,7 +8,7 @@ sentence bounds) is the interpreter's, of which this is a part.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,7 +17,7 @@ from .quantities import Amount
 # 增加了 / 减少为 / 下降(上升) … before the amount
 _AFTER_VERB = re.compile(r"(?:了|为|到|至|\s|\((?:上升|下降|增加|减少|增长|降低)\))*")
 _PAREN_OPEN = re.compile(r"\s*\(\s*")
-_CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
+_PAST_MARK = re.compile(r"[。!?;；\n]?\s*")
 
 
 @dataclass
@@ -45,7 +45,6 @@ def _change_fits(value: Decimal, change: "Change") -> bool | None:
     if prior <= 0:
         return False
     return abs(change.amount / prior - change.rate) <= Decimal("0.005")
-
 
 
 def _against_budget(change: Change, fig) -> bool:
@@ -149,9 +148,12 @@ class ChangeClauses:
         opener = self.list_opener_any.search(self.text, m.end(), until)
         if opener is None:
             nxt = self.list_opener_any.match(self.text, self._after_mark(until))
-            if nxt is None or self.compare.search(self.text, nxt.end(), self._sentence_bounds(nxt.end())[1]):
+            if nxt is None:
                 return
-            opener, until = nxt, self._sentence_bounds(nxt.end())[1]   # …增长4.8%。其中:…
+            next_end = self._sentence_bounds(nxt.end())[1]
+            if self.compare.search(self.text, nxt.end(), next_end):
+                return
+            opener, until = nxt, next_end               # …增长4.8%。其中:…
         items = [t for t in self.lex.find_terms(self.text[opener.end():until]) if t[2] == "concept"]
         for i, (a, b, _, concept) in enumerate(items):
             start, end = opener.end() + a, opener.end() + b
@@ -170,8 +172,7 @@ class ChangeClauses:
 
     def _after_mark(self, pos: int) -> int:
         """Past the sentence mark at ``pos`` and the white space after it."""
-        m = re.compile(r"[。!?;；\n]?\s*").match(self.text, pos)
-        return m.end()
+        return _PAST_MARK.match(self.text, pos).end()
 
     def _respective_changes(self, m, change: Change, until: int, subjects, starts, sent_start) -> bool:
         """收入、支出总计各增加1412.7万元、2062.79万元，增长15.74%、23.72%: the n amounts after 各
@@ -200,12 +201,13 @@ class ChangeClauses:
     def _listed(self, pos: int, until: int, kind: str) -> list[Amount]:
         """Amounts of one kind listed with 、 from ``pos``: 1412.7万元、2062.79万元."""
         out = []
-        k = bisect_left(self.qty_starts, self._skip_filler(pos))
+        first = self._skip_filler(pos)
+        k = bisect_left(self.qty_starts, first)
         while k < len(self.quantities):
             q = self.quantities[k]
             if q.kind != kind or q.start >= until or (out and self.text[out[-1].end:q.start].strip() != "、"):
                 break
-            if not out and q.start != self._skip_filler(pos):
+            if not out and q.start != first:
                 break
             out.append(q)
             self.used.add(q.start)
@@ -294,9 +296,14 @@ class ChangeClauses:
         k = bisect_left(self.qty_starts, pos)
         if k < len(self.quantities):
             q = self.quantities[k]
-            if q.kind == "money" and q.start < end and not _CLAUSE_START.search(self.text, pos, q.start):
+            if q.kind == "money" and q.start < end and not self._clause_mark_between(pos, q.start):
                 return q
         return None
+
+    def _clause_mark_between(self, start: int, end: int) -> bool:
+        """Whether a clause mark (，。；: …) stands in text[start:end]: a clause starts after one."""
+        k = bisect_right(self.clause_starts, start)
+        return k < len(self.clause_starts) and self.clause_starts[k] <= end
 
     def _read_change(self, m: re.Match, sent_end: int) -> Change | None:
         year = m.group("y1") or m.group("y2")

@@ -416,17 +416,17 @@ def _share_bases(row: dict, index: FactIndex) -> list[tuple[Decimal, Decimal, di
     breaks down, else the usual base of its concept."""
     named = row.get("_share_base")
     if named:
-        found = [(Decimal(f["value"]), f["_ulp"], f["evidence"])
-                 for f in index.get(named, row["fiscal_year"], row["phase"])]
+        found = _stated_bases(index, named, row)
         if found or not row.get("_parent"):
             return found
     if row.get("_parent"):
         return [row["_parent"]]
     concept = _default_base(row)
-    if not concept:
-        return []
-    return [(Decimal(f["value"]), f["_ulp"], f["evidence"])
-            for f in index.get(concept, row["fiscal_year"], row["phase"])]
+    return _stated_bases(index, concept, row) if concept else []
+
+
+def _stated_bases(index: FactIndex, concept: str, row: dict) -> list[tuple[Decimal, Decimal, dict]]:
+    return [(Decimal(f["value"]), f["_ulp"], f["evidence"]) for f in index.get(concept, row["fiscal_year"], row["phase"])]
 
 
 def _default_base(row: dict) -> str | None:

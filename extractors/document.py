@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .lexicon import Lexicon, Region, alternation
+from .normalize import needs_normalizing, squashed
 
 _CN_NUM = "一二三四五六七八九十百零〇"
 # (level, the heading, longest plausible heading): a line is a heading of the first form it has
@@ -75,7 +76,6 @@ class DocumentReader:
     def read(self, text: str, working: str | None = None) -> DocumentInfo:
         """``text`` is the original (sections keep its offsets); ``working`` the normalized copy
         (简体, pinyin glosses and quotes gone) that the type, year, name and scope are read from."""
-        from .normalize import needs_normalizing, squashed
         working = text if working is None else working
         info = DocumentInfo()
         info.sections = self.sections(text)

@@ -18,7 +18,7 @@ from .changes import Change, ChangeClauses
 from .document import DocumentInfo
 from .lexicon import Lexicon, alternation
 from .quantities import Amount, QuantityFinder
-from .table_reader import TableReader
+from .table_reader import TableReader, table_rules
 
 _SENTENCE_END = re.compile(r"[。!?;；\n]")
 _CLAUSE_END = re.compile(r"[,，;；。\n]|$")     # what may follow a bare 17.36% share
@@ -46,6 +46,7 @@ def _is_name_char(ch: str) -> bool:
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
 _EACH_SIDE = re.compile(r"(?:各|分别)(?:是|为)\s*(?P<first>\d[\d,]*(?:\.\d+)?)(?:万元|元)?\s*[,，、]\s*(?P<second>(?=\d))")
 _OPENING = re.compile(r"[\s。;；]*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]\s*)?(?:\d{4}年度?)?[,，]?")
+_OF = re.compile(r"的?")            # 完成预算84.82万元的73.2%
 _TRAILING_SPAN = 40     # 增支42991万元，增长10.3%: a trailing change is read this far, no farther
 _ROW_NUMBER = re.compile(r"\d{1,2}[ \t\u3000]+(?=\d)")    # a 行次 before the amount of its row
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
@@ -129,6 +130,7 @@ class Interpreter(ChangeClauses):
         self.executed_words = re.compile(alternation(ctx["phase_words"]["executed"]))
         self.list_opener_any = re.compile(alternation(ctx["list_openers"]))
         self.line_marker = re.compile(r"\((类|款|项)\)")
+        self.row_number_words = table_rules()["columns"]["row_number"]     # 行次, 栏次
 
     # ------------------------------------------------------------------ entry
     def run(self, text: str, quantities: list[Amount], info: DocumentInfo, tables=(), norm=None):
@@ -143,7 +145,7 @@ class Interpreter(ChangeClauses):
         self.joint: list[Figure] = []           # the second side of a joint term (收、支总计各是…)
         self.unread: list[tuple[int, str]] = []  # (position, concept) of terms with no amount read
         self.default_scale = self._default_scale(quantities)
-        self.row_numbered = bool(re.search("行次|栏次", text))   # rows may carry their number before the amount
+        self.row_numbered = bool(self.row_number_words.search(text))   # rows may carry their number before the amount
         self.unit_decls = [(m.start(), Decimal(self.lex.money_scales[m.group(1)]))
                            for m in _UNIT_DECL.finditer(text)]
         ends = [m.end() for m in _SENTENCE_MARKS.finditer(text)]
@@ -300,7 +302,7 @@ class Interpreter(ChangeClauses):
 
     def _stated_budget(self, fig: Figure, budget: Amount) -> Amount | None:
         """完成全年预算84.82万元的73.2%: the budget becomes a figure of its own; the rate follows it."""
-        m = re.compile(r"的?").match(self.text, budget.end)
+        m = _OF.match(self.text, budget.end)
         rate = self.qty_at.get(m.end())
         if rate is not None and rate.kind != "percent":
             rate = None
@@ -376,10 +378,10 @@ class Interpreter(ChangeClauses):
                               phase_stated=stated)
             return None
         self.used.add(amount.start)
+        term = self.text[start:end]
         fig = Figure("fact", amount, amount.value, concept.unit if concept.unit == "CNY" else amount.unit,
                      start, amount.end, year, phase, concept_id, unit_inferred=amount.unit_inferred,
-                     phase_stated=stated, side=side_of(self.text[start:end]))
-        fig.term = self.text[start:end]
+                     phase_stated=stated, side=side_of(term), term=term)
         if concept_id in self.fund_scoped:
             sent_start, _ = self._sentence_bounds(start)
             found = self.fund_words.findall(self.text, sent_start, start)

@@ -17,9 +17,8 @@ import yaml
 from .lexicon import LEXICON_DIR, Lexicon
 from .normalize import NormText
 from .quantities import Amount
-from .tables import Table
+from .tables import NUMBER, Table
 
-_NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _NIL = {"-", "—", "－", "--", "——", "/", "", "0.00", "0"}
 _OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\(?[一二三四五六七八九十\d]+\)|其中[:：]?|加[:：]|减[:：])+")
 # a row named by its phase or its year (预算数, 2015年, 2016年决算数) under columns named by terms
@@ -34,21 +33,25 @@ def table_rules() -> dict:
     cols = {k: re.compile(v) for k, v in data["columns"].items()}
     kinds = [(re.compile(t["pattern"]), t["type"], t.get("total")) for t in data["tables"]]
     allowed = {t["type"]: tuple(t["concepts"]) for t in data["tables"] if "concepts" in t}
-    lines = data.get("line_tables") or {}
-    words = lines.get("label_header", []) if lines else []
-    line_rules = {"label_header": re.compile("^(?:" + "|".join(map(re.escape, words)) + ")$"),
-                  "value_header": re.compile(lines["value_header"]),
-                  # a line that may open such a table, found in one scan: a label word alone on its
-                  # line (its letters perhaps spaced), or a standard form's caption
-                  "opening": re.compile("|".join(
-                      [r"^[ \t\u3000|]*(?:" + "|".join(r"[ \t\u3000]*".join(map(re.escape, w)) for w in words)
-                       + r")[ \t\u3000|]*$"] + [f["caption"] for f in lines.get("implied_headers", [])]), re.M),
-                  "max_cell_chars": lines.get("max_cell_chars", 40),
-                  "implied": [{"caption": re.compile(f["caption"]), "columns": f["columns"]}
-                              for f in lines.get("implied_headers", [])]} if lines else None
     return {"columns": cols, "tables": kinds, "total_labels": set(data["total_labels"]),
-            "generic_totals": set(data["generic_totals"]), "allowed": allowed, "line_tables": line_rules,
+            "generic_totals": set(data["generic_totals"]), "allowed": allowed,
+            "line_tables": _line_rules(data["line_tables"]) if data.get("line_tables") else None,
             "totals_by_type": {t["type"]: t.get("total") for t in data["tables"]}}
+
+
+def _line_rules(lines: dict) -> dict:
+    """The patterns of tables flattened one cell per line (tables.yaml ``line_tables``)."""
+    words = lines.get("label_header", [])
+    forms = lines.get("implied_headers", [])
+    # a line that may open such a table, found in one scan: a label word alone on its line (its
+    # letters perhaps spaced), or a standard form's caption
+    label_line = (r"^[ \t\u3000|]*(?:" + "|".join(r"[ \t\u3000]*".join(map(re.escape, w)) for w in words)
+                  + r")[ \t\u3000|]*$")
+    return {"label_header": re.compile("^(?:" + "|".join(map(re.escape, words)) + ")$"),
+            "value_header": re.compile(lines["value_header"]),
+            "opening": re.compile("|".join([label_line] + [f["caption"] for f in forms]), re.M),
+            "max_cell_chars": lines.get("max_cell_chars", 40),
+            "implied": [{"caption": re.compile(f["caption"]), "columns": f["columns"]} for f in forms]}
 
 
 @dataclass
@@ -61,7 +64,7 @@ class NCell:
 
 def parse_number(text: str) -> Decimal | None:
     t = text.replace(",", "").replace("−", "-").rstrip("%")
-    if not _NUMBER.match(text.replace("−", "-")):
+    if not NUMBER.match(text.replace("−", "-")):
         return None
     try:
         return Decimal(t)
@@ -137,20 +140,22 @@ class TableReader:
                 continue                       # a blank line, or a lone bar between cells
             if line.lstrip().startswith("|"):
                 return self._previous
-            for pattern, kind, total in self.rules["tables"]:
-                if pattern.search(line):
-                    return kind, total
+            named = self._kind_named(line)
+            if named is not None:
+                return named
         return None, None
+
+    def _kind_named(self, caption: str) -> tuple[str, str | None] | None:
+        """The table type a caption names (lexicons/tables.yaml, the first pattern that matches)."""
+        return next(((kind, total) for pattern, kind, total in self.rules["tables"] if pattern.search(caption)), None)
 
     def _kind_from_caption_rows(self, rows) -> tuple[str | None, str | None]:
         """A caption copied into the table as its first row (one filled cell): 2021年三公经费预算表 | |."""
         for row in rows:
             filled = [c for c in row if c.text]
-            if len(filled) != 1:
-                continue
-            for pattern, kind, total in self.rules["tables"]:
-                if pattern.search(filled[0].text):
-                    return kind, total
+            named = self._kind_named(filled[0].text) if len(filled) == 1 else None
+            if named is not None:
+                return named
         return None, None
 
     def _kind_from_headers(self, headers: list[str]) -> tuple[str | None, str | None]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .normalize import needs_normalizing, squashed, to_simplified
+
 MAX_CELLS = 200_000
 
 
@@ -111,7 +113,6 @@ _OPEN_ROW = re.compile(r"^[ \t]*([^|\s][^\n]*?\|[^\n]*?)\|[ \t]*$", re.M)
 
 def text_tables(text: str, line_rules: dict | None = None) -> list[Table]:
     """The tables of a plain text: ``| a | b |`` rows, and tables flattened one cell per line."""
-    from .normalize import to_simplified
     tables = pipe_tables(text)
     if line_rules and line_rules["opening"].search(to_simplified(text)):
         spans = [(t.start, t.end) for t in tables]
@@ -164,7 +165,9 @@ def _pipe_cells(m: re.Match) -> list[Cell]:
 
 
 # ---------------------------------------------------------------- tables flattened one cell per line
-_LINE_NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+# a cell that is a number (1,234.56, -16.77, 100%): the table reader's test of a value too
+NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+_SUBTOTAL_WORDS = ("合计", "小计")          # after a header word, they make it a parent over the columns after it
 _UNIT_LINE = re.compile(r"^[(（]?(?:金额)?单位[:：]")
 _SPACES = re.compile(r"[ \t\u3000]+")
 _EDGE = " \t\u3000|\r"
@@ -181,7 +184,7 @@ class _Line:
     @property
     def numeric(self) -> bool:
         """A number, or an empty cell (a value left blank)."""
-        return not self.key or bool(_LINE_NUMBER.match(self.key))
+        return not self.key or bool(NUMBER.match(self.key))
 
 
 def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, max_cell: int = 40,
@@ -231,7 +234,6 @@ def _cell_lines(text: str, max_cell: int) -> list[_Line | None]:
     """Each line that can be a cell; None where prose (or a pipe row) breaks a run of cells. A
     lone ``|`` separates cells, unless the cells end with a bar of their own (``20 |``): there a
     lone bar is an empty cell."""
-    from .normalize import needs_normalizing, squashed
     out: list[_Line | None] = []
     lines, pos = [], 0
     for raw in text.split("\n"):
@@ -276,7 +278,7 @@ def _line_table(cells, i, label_header, value_header):
     header = [cells[n] for n in words[:-1]]
     if not any(value_header.search(c.key) for c in header[1:]):
         return None
-    columns = len(header) - sum(1 for n in range(1, len(header) - 1) if header[n + 1].key in ("合计", "小计"))
+    columns = len(header) - len(_parents(header))
     # a lone bar between the header and the first row separates rows: it is never an empty cell
     separators = any(not cells[n].key for n in range(words[-2] + 1, words[-1]))
     rows, k = _line_rows(cells, words[-1], label_header, 0 if separators else columns)
@@ -355,6 +357,11 @@ def _repeated_children(header, width) -> list[list[Cell]] | None:
     return None
 
 
+def _parents(header) -> set[int]:
+    """The header words followed by a total word (公车购置及运行维护费, 合计, 车辆购置 …)."""
+    return {n for n in range(1, len(header) - 1) if header[n + 1].key in _SUBTOTAL_WORDS}
+
+
 def _header_grid(header, width) -> list[list[Cell]] | None:
     """The header as one row, or as two when it has more words than the table has columns: a
     word followed by a total word (公车购置及运行维护费, 合计, 车辆购置 …) is a parent over the
@@ -365,7 +372,7 @@ def _header_grid(header, width) -> list[list[Cell]] | None:
     repeated = _repeated_children(header, width)
     if repeated is not None:
         return repeated
-    parents = {n for n in range(1, len(cells) - 1) if header[n + 1].key in ("合计", "小计")}
+    parents = _parents(header)
     if len(cells) - len(parents) != width:
         return None
     top, bottom, parent = [], [], None
