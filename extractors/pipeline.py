@@ -285,11 +285,12 @@ class _Builder:
             if key in kept:
                 if kept[key]["function_code"] is None and out["function_code"]:
                     kept[key].update(function_code=out["function_code"], code_source=out["code_source"])
-                _prefer_precise(kept[key], out, value_slot="amount")
                 # the same line twice in one list is an error of the document; in two tables
-                # (总表 and 支出表) it is the same figure shown twice
+                # (总表 and 支出表) it is the same figure shown twice. Compared before the more
+                # precise mention's evidence replaces the kept one's.
                 if _same_list(kept[key]["evidence"], ev, sections, starts):
-                    duplicates.append((kept[key], out))
+                    duplicates.append((dict(kept[key]), out))
+                _prefer_precise(kept[key], out, value_slot="amount")
                 _fill(kept[key], out)
                 continue
             kept[key] = out
@@ -303,7 +304,10 @@ def _same_figure(kept: dict, candidates, out: dict, value_slot: str) -> tuple | 
     value = Decimal(out[value_slot])
     for other_key in candidates:
         other = kept[other_key]
-        if other["_ulp"] != out["_ulp"] and abs(Decimal(other[value_slot]) - value) <= other["_ulp"] + out["_ulp"]:
+        kept_value = Decimal(other[value_slot])
+        if kept_value == value:
+            return other_key      # kept under the coarser mention's key, now at this precision
+        if other["_ulp"] != out["_ulp"] and abs(kept_value - value) <= other["_ulp"] + out["_ulp"]:
             return other_key
     return None
 
