@@ -136,19 +136,38 @@ def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
         wording = f.get("_term") if f["concept"] in rules().get("conflict_same_wording", ()) else None
         groups[(f["concept"], f["fiscal_year"], f["phase"], f.get("_fund"), wording)].append(f)
     out = []
-    for (concept, year, phase, _, _), group in groups.items():
-        if len({f["value"] for f in group}) < 2 or _all_within_rounding(group):
-            continue
-        unbalanced = _sides_apart(group)
-        if unbalanced:
-            out.append(unbalanced)
-            continue
-        shown = "、".join(_show(f["value"], f["unit"]) + _where(f) for f in group)
-        out.append(_finding(
-            _conflict_rule(group), "error",
-            f"{year_text(year)}“{labels.get(concept, concept)}”在文中出现了不同的数值：{shown}，请核对哪一个是正确的。",
-            group[0]["value"], group[1]["value"], [f["evidence"] for f in group], inputs=group, concept=concept))
+    for (concept, year, phase, _, _), stated in groups.items():
+        for group in _same_scope(stated):
+            finding = _conflict(group, concept, year, labels)
+            if finding:
+                out.append(finding)
     return out
+
+
+def _same_scope(group: list[dict]) -> list[list[dict]]:
+    """The figures that can be compared: those of one scope. Of a concept stated in tables of two
+    scopes (支出表 and 财政拨款支出表), a figure whose scope is unknown could be either and is
+    compared with neither."""
+    scopes = defaultdict(list)
+    for f in group:
+        scopes[f.get("scope")].append(f)
+    known = [s for s in scopes if s is not None]
+    if len(known) <= 1:
+        return [group]
+    return [scopes[s] for s in known]
+
+
+def _conflict(group: list[dict], concept: str, year, labels: dict[str, str]) -> dict | None:
+    if len({f["value"] for f in group}) < 2 or _all_within_rounding(group):
+        return None
+    unbalanced = _sides_apart(group)
+    if unbalanced:
+        return unbalanced
+    shown = "、".join(_show(f["value"], f["unit"]) + _where(f) for f in group)
+    return _finding(
+        _conflict_rule(group), "error",
+        f"{year_text(year)}“{labels.get(concept, concept)}”在文中出现了不同的数值：{shown}，请核对哪一个是正确的。",
+        group[0]["value"], group[1]["value"], [f["evidence"] for f in group], inputs=group, concept=concept)
 
 
 def _sides_apart(group: list[dict]) -> dict | None:
@@ -191,16 +210,35 @@ def _combos(groups: list[list[dict]], limit: int = 64):
     return itertools.islice(itertools.product(*groups), limit)
 
 
-def sum_mismatches(index: FactIndex, labels: dict[str, str], unread=()) -> list[dict]:
+def sum_mismatches(index: FactIndex, labels: dict[str, str], unread=(), text: str = "") -> list[dict]:
     """Each sum rule in each period. ``unread``: (offset, concept) of terms whose amount was not
-    read; a missing part named near the figures makes the sum unknown, not wrong."""
+    read; a missing part named near the figures makes the sum unknown, not wrong. ``text``: the
+    document, where a part the concept list does not hold (单位预留机动经费) may be named."""
     out = []
     for rule in rules()["sums"]:
+        unlisted = any(word in text for word in rule.get("unlisted_parts", ()))
         for year, phase in index.periods():
             finding = _check_sum(rule, index, year, phase, labels)
-            if finding and not _part_named_unread(finding, _missing_parts(rule, index, year, phase), unread):
-                out.append(finding)
+            if finding is None or _part_named_unread(finding, _missing_parts(rule, index, year, phase), unread):
+                continue
+            if unlisted and Decimal(finding["expected"]) > Decimal(finding["actual"]):
+                continue      # short by a part the document names and the concept list does not hold
+            out.append(finding)
     return out
+
+
+def one_scope(figures) -> bool:
+    """Figures that can stand in one sum: some scope is common to all of them (a figure of
+    unknown scope goes with any). A fact stated in tables of several scopes has them all."""
+    common = None
+    for f in figures:
+        scopes = f.get("_scopes") or {f.get("scope")}
+        if None in scopes:
+            continue
+        common = set(scopes) if common is None else common & scopes
+        if not common:
+            return False
+    return True
 
 
 def _check_sum(rule: dict, index: FactIndex, year, phase, labels) -> dict | None:
@@ -224,6 +262,8 @@ def _check_sum(rule: dict, index: FactIndex, year, phase, labels) -> dict | None
     best = None
     for total in totals:
         for parts in _combos(part_groups):
+            if not one_scope((total, *parts)):
+                continue          # 基本支出 of the 收支总表 is no part of the 财政拨款 total
             got = sum(Decimal(p["value"]) for p in parts)
             tol = total["_ulp"] + sum(p["_ulp"] for p in parts)
             gap = Decimal(total["value"]) - got
@@ -231,6 +271,8 @@ def _check_sum(rule: dict, index: FactIndex, year, phase, labels) -> dict | None
                 return None
             if best is None or abs(gap) < abs(best[2]):
                 best = (total, parts, gap, got)
+    if best is None:
+        return None
     total, parts, gap, got = best
     under = gap > 0
     if under and (missing or not rule["exhaustive"]):
@@ -290,22 +332,23 @@ def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str]) 
     by_period = defaultdict(list)
     for it in items:
         if certain(it):
-            by_period[(it["fiscal_year"], it["phase"])].append(it)
-    for (year, phase), rows in by_period.items():
+            by_period[(it["fiscal_year"], it["phase"], it.get("scope"))].append(it)
+    for (year, phase, scope), rows in by_period.items():
         classes = {r["class"]: r for r in rows if r["level"] == "class"}
-        totals = index.get("appropriation.general_budget_expenditure", year, phase)
+        # the totals the classes of a scope's table add up to (checks.yaml class_totals)
+        concepts = rules()["class_totals"].get(scope or "unknown", ())
+        totals = index.get(concepts[0], year, phase) if concepts else []
         if len(classes) >= 2 and totals:
             got = sum(Decimal(c["amount"]) for c in classes.values())
             tol_parts = sum(c["_ulp"] for c in classes.values())
-            if not any(_within(Decimal(t["value"]), got, t["_ulp"] + tol_parts) for t in totals):
-                alt = index.get("expenditure_total", year, phase)
-                if not any(_within(Decimal(t["value"]), got, t["_ulp"] + tol_parts) for t in alt):
-                    t = totals[0]
-                    out.append(_finding(
-                        "sum_mismatch", "error",
-                        f"{year_text(year)}各“类”支出之和为{wan(got)}万元，与一般公共预算财政拨款支出{wan(t['value'])}万元不一致，请核对。",
-                        t["value"], to_str(got), [t["evidence"]] + [c["evidence"] for c in classes.values()],
-                        inputs=(t, *classes.values()), check="classes_total"))
+            if not any(_within(Decimal(t["value"]), got, t["_ulp"] + tol_parts)
+                       for concept in concepts for t in index.get(concept, year, phase)):
+                t = totals[0]
+                out.append(_finding(
+                    "sum_mismatch", "error",
+                    f"{year_text(year)}各“类”支出之和为{wan(got)}万元，与{t['label']}{wan(t['value'])}万元不一致，请核对。",
+                    t["value"], to_str(got), [t["evidence"]] + [c["evidence"] for c in classes.values()],
+                    inputs=(t, *classes.values()), check="classes_total"))
         for parent_level, child_level in (("class", "kind"), ("class", "item"), ("kind", "item")):
             out.extend(_children_sum(rows, parent_level, child_level, year))
     return out
@@ -617,7 +660,13 @@ def _in_table(f: dict) -> bool:
 
 
 def _where(f: dict) -> str:
-    return f"（表{f['evidence']['table'] + 1}）" if "table" in f["evidence"] else "（正文）"
+    """Where a figure stands, in the document's words: its statement's number or name, and page."""
+    ev = f["evidence"]
+    if "table" not in ev:
+        return "（正文）"
+    statement = f.get("statement") or {}
+    name = statement.get("label") or statement.get("name") or f"表{ev['table'] + 1}"
+    return f"（{name}，第{ev['page']}页）" if ev.get("page") else f"（{name}）"
 
 
 def _conflict_rule(group: list[dict]) -> str:

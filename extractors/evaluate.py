@@ -209,7 +209,9 @@ def score(gold: dict, result: dict) -> DocReport:
     phase = default_phase(gold)
     gold_facts = [{"phase": phase, **g} for g in gold.get("facts", [])]
     rep.facts, fact_pairs = _match(gold_facts, result["facts"], fact_key, rep.misses, "fact")
-    rep.scoped_line_items = any("scope" in i for i in result["line_items"])
+    # matched with their scope when both sides give one (a prose page's gold states none)
+    rep.scoped_line_items = (any(i.get("scope") for i in result["line_items"])
+                             and any("scope" in g for g in gold.get("line_items", [])))
     key = functools.partial(item_key, scoped=rep.scoped_line_items)
     gold_items = _distinct([{"phase": phase, **g} for g in gold.get("line_items", [])], key)
     rep.line_items, item_pairs = _match(gold_items, _distinct(result["line_items"], key), key,

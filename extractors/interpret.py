@@ -83,6 +83,9 @@ class Figure:
     side: str | None = None         # revenue | expenditure: which side of 收支总计 the term names (收入总计)
     other_changes: list = field(default_factory=list)   # a second comparison (with the budget, after the prior year)
     compared: bool = False          # the figure a change clause compares with (较上年1174万元), not a change's subject
+    statement: dict | None = None   # the standard statement a table figure was read from (CONTRACT v1.1)
+    scope: str | None = None        # the money it covers: all_funds | fiscal_appropriation | general_budget …
+    basis: str | None = None        # total | basic | project: the split of expenditure its column holds
 
 
 class Interpreter(ChangeClauses):
@@ -136,6 +139,7 @@ class Interpreter(ChangeClauses):
     def run(self, text: str, quantities: list[Amount], info: DocumentInfo, tables=(), norm=None):
         self.text = text
         self.info = info
+        self.doc_prefix = {"final_accounts": "final", "budget": "budget"}.get(info.doc_type)
         self.qty_at = {q.start: q for q in quantities}
         self.quantities = quantities
         self.qty_starts = [q.start for q in quantities]

@@ -18,7 +18,7 @@ from .normalize import NormText, normalize
 from .numerals import to_str
 from .quantities import Amount, get_finder
 from .result import Result
-from .table_reader import table_rules
+from .table_reader import concept_scope, scope_of, table_rules
 from .tables import text_tables
 
 MAX_CHARS = 5_000_000
@@ -74,7 +74,8 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     all_quantities = sorted(quantities + bound, key=lambda q: q.start)
     indicators = find_indicators(norm.text, quantities, interpreter.used)
 
-    build = _Builder(norm, lex, pages, ocr=bool(source.get("ocr")), phase_known=info.doc_type != "unknown")
+    build = _Builder(norm, lex, pages, ocr=bool(source.get("ocr")), phase_known=info.doc_type != "unknown",
+                     sections=info.sections)
     # a government's budget report states a region's finances: the department concepts do not apply
     facts = build.facts([f for f in figures if f.kind == "fact"]) if info.scope == "department" else []
     items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"], info.sections)
@@ -84,7 +85,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     unread += [(norm.orig(q.start), None) for q in quantities
                if q.kind == "money" and q.start not in interpreter.used]
     unread.sort(key=lambda u: u[0])
-    findings = run_checks(facts, items, duplicates, checks_list, lex, unread)
+    findings = run_checks(facts, items, duplicates, checks_list, lex, unread, norm.text)
     _strip_private(facts + items)
     document = {
         "sha256": digest, "chars": len(text), "text": text, "source": source,
@@ -104,13 +105,13 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     )
 
 
-def run_checks(facts, items, duplicates, checks_list, lex, unread=()) -> list[dict]:
+def run_checks(facts, items, duplicates, checks_list, lex, unread=(), text: str = "") -> list[dict]:
     labels = {c.id: c.label for c in lex.concepts.values()}
     index = checks.FactIndex(facts)
     findings = (checks.conflicting_values(facts, labels)
                 + checks.change_rate_mismatches(facts + items)
                 + checks.rate_against_compared(facts, index, labels)
-                + checks.sum_mismatches(index, labels, unread)
+                + checks.sum_mismatches(index, labels, unread, text)
                 + checks.line_item_sums(items, index, labels)
                 + checks.balance_mismatches(index)
                 + checks.share_mismatches(facts + items, index, labels)
@@ -132,8 +133,11 @@ def _strip_private(rows: list[dict]) -> None:
 class _Builder:
     """Turns working-copy figures into contract dicts with original offsets."""
 
-    def __init__(self, norm: NormText, lex, pages=(), ocr: bool = False, phase_known: bool = True) -> None:
+    def __init__(self, norm: NormText, lex, pages=(), ocr: bool = False, phase_known: bool = True,
+                 sections=()) -> None:
         self.norm = norm
+        self.sections = list(sections)
+        self.section_starts = [sec.start for sec in self.sections]
         self.lex = lex
         self.phase_known = phase_known       # the document type gives every figure's phase
         self.page_starts = [p[0] for p in pages]
@@ -228,9 +232,30 @@ class _Builder:
             ("header_implied", fig.header_implied),
             ("ocr", self.ocr)) if doubtful)
 
+    def placed(self, fig: Figure) -> dict:
+        """Where the figure was read and which money it covers (CONTRACT v1.1): a table's
+        statement, or prose, whose scope is its fund's or its section's (五、财政拨款支出预算情况说明)."""
+        if fig.statement is not None:
+            return {"statement": fig.statement, "scope": fig.scope, "basis": fig.basis}
+        scope = concept_scope(fig.concept) or (scope_of(fig.fund, columns=True) if fig.fund else None)
+        return {"statement": {"id": "prose"}, "scope": scope or self._section_scope(fig.start), "basis": None}
+
+    def _section_scope(self, pos: int) -> str | None:
+        """The scope the innermost section heading that names one gives (a 类 heading names none)."""
+        offset = self.norm.orig(pos)
+        i = _section_of(self.sections, self.section_starts, offset)
+        while i >= 0:
+            sec = self.sections[i]
+            if sec.start <= offset < sec.end:
+                scope = scope_of(sec.heading)
+                if scope:
+                    return scope
+            i -= 1
+        return None
+
     def _common(self, fig: Figure) -> dict:
         return {
-            "fiscal_year": fig.fiscal_year, "phase": fig.phase,
+            "fiscal_year": fig.fiscal_year, "phase": fig.phase, **self.placed(fig),
             "share": to_str(fig.share.value) if fig.share else None,
             "budget_completion_rate": to_str(fig.completion.value) if fig.completion else None,
         }
@@ -249,6 +274,7 @@ class _Builder:
             key = rest + (out["value"],)
             if key not in merged:
                 key = _same_figure(merged, by_rest.get(rest, ()), out, "value") or key
+            out["_scopes"] = {out["scope"]}
             if key not in merged:
                 out["mentions"] = [ev]
                 merged[key] = out
@@ -256,6 +282,7 @@ class _Builder:
                 continue
             kept = merged[key]
             kept["mentions"].append(ev)
+            kept["_scopes"].add(out["scope"])
             _prefer_precise(kept, out)
             _fill(kept, out)
         return list(merged.values())
@@ -275,7 +302,9 @@ class _Builder:
             _unit_flags(out, fig)
             if line.get("name_in_lexicon") is not None:
                 out["name_in_lexicon"] = line["name_in_lexicon"]
-            rest = (out["level"], out["class"], out["kind"], out["item"], out["phase"], out["fiscal_year"])
+            # the same line in tables of two scopes (支出表, 财政拨款支出表) is two lines
+            rest = (out["level"], out["class"], out["kind"], out["item"], out["phase"], out["fiscal_year"],
+                    out["scope"])
             key = rest + (out["amount"],)
             if key in kept and out["function_code"] and kept[key]["function_code"] not in (None, out["function_code"]):
                 rest += (out["function_code"],)      # same names and amount, another code: another line

@@ -24,6 +24,50 @@ _OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\(
 # a row named by its phase or its year (预算数, 2015年, 2016年决算数) under columns named by terms
 _PHASE_LABEL = re.compile(r"^(?=.)(?:(?P<y>(?:19|20)\d{2})年度?)?(?:(?P<b>年初预算|调整预算|全年预算|预算)|(?P<e>决算|实际))?(?:数|金额)?$")
 _YEAR = re.compile(r"(20\d{2})年")
+# what a class row's label may say beside the class name (一般公共服务支出, 社会保障和就业（类）)
+_CLASS_REST = re.compile(r"^(?:支出|[(（]类[)）]|类|合计|小计)+$")
+
+
+_CONTINUED = "\x00continued"     # the table goes on from the one before it (a page break)
+
+
+@dataclass(frozen=True)
+class StatementRule:
+    """One standard statement of lexicons/statements.yaml."""
+    id: str
+    pattern: re.Pattern
+    type: str
+    total: str | None
+    concepts: tuple
+
+
+@functools.lru_cache(maxsize=1)
+def statement_rules() -> dict:
+    with open(LEXICON_DIR / "statements.yaml", encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    return {
+        "statements": [StatementRule(s["id"], re.compile(s["pattern"]), s["type"], s.get("total"),
+                                     tuple(s.get("concepts") or ())) for s in data["statements"]],
+        "label": re.compile(data["label"]),
+        "caption_end": re.compile(data["caption_end"]),
+        "scopes": [(re.compile(r["pattern"]), r["scope"], bool(r.get("columns"))) for r in data["scopes"]],
+        "basis": [(re.compile(r["pattern"]), r["basis"]) for r in data["basis"]],
+        "concept_scopes": dict(data.get("concept_scopes") or {}),
+    }
+
+
+def concept_scope(concept: str | None) -> str | None:
+    """The scope a concept names itself (appropriation.general_budget_basic: general_budget)."""
+    if not concept:
+        return None
+    return next((scope for prefix, scope in statement_rules()["concept_scopes"].items()
+                 if concept.startswith(prefix)), None)
+
+
+def scope_of(text: str, columns: bool = False) -> str | None:
+    """The money a caption or heading (or, with ``columns``, a column header) covers."""
+    return next((scope for pattern, scope, for_columns in statement_rules()["scopes"]
+                 if (for_columns or not columns) and pattern.search(text)), None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -31,12 +75,13 @@ def table_rules() -> dict:
     with open(LEXICON_DIR / "tables.yaml", encoding="utf-8") as f:
         data = yaml.safe_load(f)
     cols = {k: re.compile(v) for k, v in data["columns"].items()}
-    kinds = [(re.compile(t["pattern"]), t["type"], t.get("total")) for t in data["tables"]]
-    allowed = {t["type"]: tuple(t["concepts"]) for t in data["tables"] if "concepts" in t}
-    return {"columns": cols, "tables": kinds, "total_labels": set(data["total_labels"]),
+    statements = statement_rules()["statements"]
+    allowed = {s.type: s.concepts for s in statements if s.concepts}
+    return {"columns": cols, "statements": statements, "total_labels": set(data["total_labels"]),
+            "subtotal_labels": set(data.get("subtotal_labels") or ()),
             "generic_totals": set(data["generic_totals"]), "allowed": allowed,
             "line_tables": _line_rules(data["line_tables"]) if data.get("line_tables") else None,
-            "totals_by_type": {t["type"]: t.get("total") for t in data["tables"]}}
+            "totals_by_type": {s.type: s.total for s in statements}}
 
 
 def _line_rules(lines: dict) -> dict:
@@ -77,39 +122,69 @@ class TableReader:
         self.lex = lex
         self.interp = interp       # for _scale_at, the figure type and the document info
         self.rules = table_rules()
-        self._previous = (None, None)
+        self._previous: tuple[StatementRule | None, str | None] = (None, None)
+        self._grand_total = False
 
     def read(self, table: Table, norm: NormText) -> list | None:
         grid = [[self._cell(c, i, norm) for i, c in enumerate(row)] for row in table.rows]
         if not grid:
             return []
         t_start = norm.norm_pos(table.start)
-        kind, total_concept = self._kind(t_start)
-        self._kind_now = kind
-        self._previous = (kind, total_concept)
         n_header = 0 if table.implied else self._header_rows(grid)
         if table.source == "pipes" and _spans_lost(grid[:n_header], grid[n_header:]):
             return None          # not a grid that can be read: its text stays prose
         headers = list(table.implied) if table.implied else self._headers(grid[:n_header])
-        if kind is None:
-            kind, total_concept = self._kind_from_caption_rows(grid[:n_header])
+        named, caption = self._caption_before(t_start)
+        if named is None or caption is _CONTINUED:
+            # a caption copied into the first row is the table's own, even right after another table
+            own = self._named_in_rows(grid[:n_header])
+            if own[0] is not None or named is None:
+                named, caption = own
+            else:
+                caption = self._previous[1]
+        kind, total_concept = (named.type, named.total) if named else (None, None)
         if kind is None:
             kind, total_concept = self._kind_from_headers(headers)
+        self._previous = (named, caption)
         self._kind_now = kind
         code_cols = [i for i, h in enumerate(headers) if self.rules["columns"]["code"].search(h)]
         figures = []
         state = {"class": None, "kind": None, "names": {}}
+        header_cols = _header_columns(grid[:n_header])
+        self._grand_total = any(self._names_grand_total(c.text) for row in grid[n_header:] for c in row[:3])
         for r in range(n_header, len(grid)):
-            row = grid[r]
+            row = _aligned(grid[r], header_cols)
             change_row = _change_row(row)
             if change_row is not None:
                 self._change_rates(figures, row, *change_row)
                 continue
             figures += self._row(table, r, row, headers, code_cols, kind, total_concept, state)
+        self._place(figures, named, caption, headers)
         if table.implied:
             for f in figures:
                 f.header_implied = True
         return figures
+
+    def _place(self, figures, named: StatementRule | None, caption: str | None, headers: list[str]) -> None:
+        """Each figure's statement, scope and basis (CONTRACT v1.1): the statement the caption
+        names, the money its caption (or the figure's column, 一般公共预算 | 政府性基金) covers,
+        and the split (基本支出 | 项目支出) its column holds."""
+        statement = self._statement(named, caption)
+        table_scope = scope_of(caption) if caption and named else None
+        split = any(_basis_of(h) for h in headers)
+        for f in figures:
+            header = _at(headers, f.table_ref["col"]) if f.table_ref else ""
+            f.statement = statement
+            f.scope = scope_of(header, columns=True) or table_scope
+            f.basis = _basis_of(header) or ("total" if split else None)
+
+    def _statement(self, named: StatementRule | None, caption: str | None) -> dict:
+        if named is None:
+            return {"id": "unknown", "name": _printed_name(caption) if caption else None, "label": None}
+        doc = "final" if "决算" in caption else "budget" if "预算" in caption else self.interp.doc_prefix
+        label = statement_rules()["label"].search(caption)
+        return {"id": f"{doc}.{named.id}" if doc else named.id, "name": _printed_name(caption),
+                "label": re.sub(r"\s+", "", label.group()) if label else None}
 
     def _change_rates(self, figures, row, year: int, compared: int) -> None:
         """A row 2016年比2015年增减% under rows named by year: each column's rate is the change of
@@ -131,31 +206,31 @@ class TableReader:
         s, e = norm.norm_pos(cell.start), norm.norm_pos(cell.end)
         return NCell(norm.text[s:e].strip(), s, e, col)
 
-    def _kind(self, pos: int) -> tuple[str | None, str | None]:
-        """The table's type from its caption: the nearest line before it that names one. A table
-        with no caption of its own after another table goes on from that one (a page break)."""
+    def _caption_before(self, pos: int) -> tuple[StatementRule | None, str | None]:
+        """The statement a table's caption names: the nearest line before it that names one. A
+        table with no caption of its own after another table goes on from that one (a page break)."""
         before = self.interp.text[max(0, pos - 300):pos].split("\n")
         for line in reversed(before[-6:]):
             if not line.strip(" \t|"):
                 continue                       # a blank line, or a lone bar between cells
             if line.lstrip().startswith("|"):
-                return self._previous
-            named = self._kind_named(line)
+                return (self._previous[0], _CONTINUED) if self._previous[0] else (None, None)
+            named = self._named(line)
             if named is not None:
-                return named
+                return named, line.strip()
         return None, None
 
-    def _kind_named(self, caption: str) -> tuple[str, str | None] | None:
-        """The table type a caption names (lexicons/tables.yaml, the first pattern that matches)."""
-        return next(((kind, total) for pattern, kind, total in self.rules["tables"] if pattern.search(caption)), None)
+    def _named(self, caption: str) -> StatementRule | None:
+        """The statement a caption names (lexicons/statements.yaml, the first pattern that matches)."""
+        return next((s for s in self.rules["statements"] if s.pattern.search(caption)), None)
 
-    def _kind_from_caption_rows(self, rows) -> tuple[str | None, str | None]:
+    def _named_in_rows(self, rows) -> tuple[StatementRule | None, str | None]:
         """A caption copied into the table as its first row (one filled cell): 2021年三公经费预算表 | |."""
         for row in rows:
             filled = [c for c in row if c.text]
-            named = self._kind_named(filled[0].text) if len(filled) == 1 else None
+            named = self._named(filled[0].text) if len(filled) == 1 else None
             if named is not None:
-                return named
+                return named, filled[0].text
         return None, None
 
     def _kind_from_headers(self, headers: list[str]) -> tuple[str | None, str | None]:
@@ -169,25 +244,31 @@ class TableReader:
                 return kind, self.rules["totals_by_type"].get(kind)
         return None, None
 
-    @staticmethod
-    def _header_rows(grid) -> int:
+    def _header_rows(self, grid) -> int:
         """Rows before the first row of values: one where numbers that are not codes (codes stand
         in the first columns) are at least as many as its words (a header row of 预算数 | 决算数 …
-        may hold one value of a column that spans the header rows)."""
+        may hold one value of a column that spans the header rows), or one where a fiscal term
+        stands right before a number (一、财政拨款 | 24,169.74 | 一、一般公共服务支出 | … in a 收支总表
+        of two blocks, whose words outnumber its values)."""
         for i, row in enumerate(grid):
             numbers = sum(1 for c in row if parse_number(c.text) is not None and not (c.col < 3 and _looks_like_code(c.text)))
             words = sum(1 for c in row if c.text and parse_number(c.text) is None)
-            if numbers and numbers >= words:
+            if numbers and (numbers >= words or self._term_before_number(row)):
                 return i
         return 0
+
+    def _term_before_number(self, row) -> bool:
+        filled = [c for c in row if c.text]
+        return any(parse_number(b.text) is not None and parse_number(a.text) is None and self._term(a.text)
+                   and not _looks_like_code(b.text) for a, b in zip(filled, filled[1:]))
 
     @staticmethod
     def _headers(rows) -> list[str]:
         """One header string per column. A blank cell takes the text to its left (a cell merged
         across columns) unless the cell above it has text (a cell merged down from above)."""
         width = max((len(r) for r in rows), default=0)
-        if width > 1:        # a caption or 单位 line above the header fills one cell: not a header
-            rows = [r for r in rows if sum(1 for c in r if c.text) > 1] or rows
+        if width > 1:
+            rows = [r for r in rows if _header_row(r)] or rows
         raw = [[row[i].text if i < len(row) else "" for i in range(width)] for row in rows]
         filled = []
         for r, row in enumerate(raw):
@@ -211,6 +292,7 @@ class TableReader:
             if name_cell is not None:
                 state["names"][code] = name_cell.text
             return self._line_item(table, r, row, headers, code, name_cell, state["names"])
+        labels = self._subtotals_named(labels, row)
         out = []
         phase_label = labels and _PHASE_LABEL.match(labels[0].text)
         if phase_label and len(labels) == 1:
@@ -226,6 +308,17 @@ class TableReader:
             nxt = min([nxt] + [b for b in blocks if b > label.col and any(label.col < v < b for v in value_cols)])
             values = [c for c in row if label.col < c.col < nxt]
             out += self._labelled(table, r, label, values, headers, kind, total_concept)
+        return out
+
+    def _subtotals_named(self, labels: list[NCell], row) -> list[NCell]:
+        """一般公共预算资金 | 小计 | 10,070.48: the 小计 is of the group the label before it names,
+        not the table's total; the group's label reads the values."""
+        out = []
+        for label in labels:
+            if out and label.text in self.rules["total_labels"] and not any(
+                    out[-1].col < c.col < label.col and c.text for c in row):
+                continue
+            out.append(label)
         return out
 
     def _code(self, row, code_cols, state, headers) -> str | None:
@@ -303,16 +396,26 @@ class TableReader:
         if not terms:
             return None
         start, end, kind, ident = max(terms, key=lambda t: t[1] - t[0])
-        if len(stripped) - (end - start) > 3:
+        rest = stripped[:start] + stripped[end:]
+        if len(rest) > 3:
             return None              # the label says more than the term: a narrower figure
+        if kind == "class" and rest and not _CLASS_REST.match(rest):
+            return None              # 其他资金 is a source of money, not the class 其他支出
         return kind, ident
+
+    def _whole_term(self, text: str):
+        """The term that is the whole of ``text`` (公务用车运行费), not one inside it."""
+        stripped = _OUTLINE.sub("", text)
+        return next(((kind, ident) for start, end, kind, ident in self.lex.find_terms(stripped)
+                     if start == 0 and end == len(stripped)), None)
 
     def _labelled(self, table, r, label, values, headers, kind, total_concept) -> list:
         amounts = self._amounts(table, r, values, headers)
         if not amounts:
             return []
         if label.text in self.rules["total_labels"]:
-            term = ("concept", total_concept) if total_concept else None
+            subtotal = label.text in self.rules["subtotal_labels"] and self._grand_total
+            term = ("concept", total_concept) if total_concept and not subtotal else None
         else:
             term = self._term(label.text)
             if term and term[1] in self.rules["generic_totals"] and total_concept:
@@ -335,6 +438,13 @@ class TableReader:
             self._kind_now = kind
             out += self._part_columns(label, amounts)
         return out
+
+    def _names_grand_total(self, text: str) -> bool:
+        """合计, 总计 or a grand-total term (收入总计): a row that totals the whole table."""
+        if text in self.rules["total_labels"]:
+            return text not in self.rules["subtotal_labels"]
+        term = self._term(text) if text and parse_number(text) is None else None
+        return bool(term and term[1] in self.rules["generic_totals"])
 
     def _allowed(self, kind: str | None, term) -> bool:
         """A table speaks only of its own concepts: 公务接待费 in a 基本支出 table is an economic
@@ -369,7 +479,8 @@ class TableReader:
                 return parent                       # 小计 under a term is that term
             for i in range(len(parent) - 1, 0, -1):
                 candidate = parent[:i] + child
-                if self._term(candidate) and self._term(candidate) != self._term(parent):
+                whole = self._whole_term(candidate)
+                if whole and whole != self._term(parent):
                     return candidate
             return parent
         return child
@@ -395,7 +506,7 @@ class TableReader:
                     if year is not None:
                         fig.fiscal_year = year
                     out.append(fig)
-        return out
+        return _unambiguous(out)
 
     def _figure(self, term, label, amount, ref, phase, header):
         from .interpret import Figure
@@ -485,6 +596,58 @@ def _spans_lost(header, body) -> bool:
 
 def _is_function_code(text: str) -> bool:
     return len(text) in (3, 5, 7) and text.isdigit() and text.startswith("2")
+
+
+def _unambiguous(figures: list) -> list:
+    """Figures of one row: a concept two columns give with different values means the headers
+    were not read right (a header grid pdfplumber cut apart), so neither is kept."""
+    values = {}
+    for f in figures:
+        values.setdefault((f.kind, f.concept, f.fiscal_year, f.phase), set()).add(f.value)
+    return [f for f in figures if len(values[(f.kind, f.concept, f.fiscal_year, f.phase)]) == 1]
+
+
+def _header_row(row: list[NCell]) -> bool:
+    """Not a caption above the header: a caption or 单位 line fills one cell at the left, and a
+    部门：… 单位：万元 line names the department; a lone cell further right is a header's (a word
+    wrapped onto its own line of a merged header cell)."""
+    filled = [c for c in row if c.text]
+    if any(statement_rules()["caption_end"].search(c.text) for c in filled):
+        return False
+    return len(filled) > 1 or (len(filled) == 1 and filled[0].col >= 2)
+
+
+def _header_columns(rows) -> set[int]:
+    """The columns whose header cell has text (caption rows aside)."""
+    return {c.col for row in rows if _header_row(row) for c in row if c.text}
+
+
+def _aligned(row: list[NCell], header_cols: set[int]) -> list[NCell]:
+    """A row of numbers alone whose cells all stand one column beside the header cells (merged
+    header cells that pdfplumber puts a column off): each value under its header."""
+    filled = [c for c in row if c.text]
+    cols = {c.col for c in filled}
+    if not filled or not header_cols or cols <= header_cols or any(parse_number(c.text) is None for c in filled):
+        return row
+    for shift in (1, -1):
+        if {col + shift for col in cols} <= header_cols:
+            return [NCell(c.text, c.start, c.end, c.col + shift) for c in filled]
+    return row
+
+
+def _basis_of(header: str) -> str | None:
+    return next((basis for pattern, basis in statement_rules()["basis"] if pattern.search(header)), None)
+
+
+def _printed_name(caption: str) -> str:
+    """The statement's name as its caption prints it, without its number and the 部门/单位 lines."""
+    rules = statement_rules()
+    name = rules["caption_end"].split(caption, maxsplit=1)[0]
+    labels = list(rules["label"].finditer(name))
+    if labels and labels[-1].end() < len(name):
+        name = name[labels[-1].end():]      # a title joined before the number: 某县2021年决算 公开05表 …
+    name = rules["label"].sub("", name)
+    return re.sub(r"\s+", "", name).strip(" |:：") or caption.strip()
 
 
 def _at(headers: list[str], col: int) -> str:

@@ -16,7 +16,7 @@ from .store.models import Document, Extraction, Source
 
 COLUMNS = ["sha256", "source_url", "department", "province", "city", "county", "region_code", "fiscal_year",
            "doc_type", "record", "concept", "label", "function_code", "class", "kind", "item", "level", "value",
-           "unit", "phase", "share", "budget_completion_rate", "evidence_text"]
+           "unit", "phase", "share", "budget_completion_rate", "evidence_text", "statement", "scope"]
 
 
 def rows(db_url: str):
@@ -39,12 +39,18 @@ def rows(db_url: str):
             yield {**base, "record": "fact", "concept": f["concept"], "label": f["label"], "value": f["value"],
                    "unit": f["unit"], "phase": f["phase"], "share": f["share"],
                    "budget_completion_rate": f["budget_completion_rate"], "evidence_text": f["evidence"]["text"],
-                   "fiscal_year": f["fiscal_year"]}
+                   "fiscal_year": f["fiscal_year"], **_placed(f)}
         for li in result["line_items"]:
             yield {**base, "record": "line_item", "function_code": li["function_code"], "class": li["class"],
                    "kind": li["kind"], "item": li["item"], "level": li["level"], "value": li["amount"], "unit": "CNY",
                    "phase": li["phase"], "share": li["share"], "budget_completion_rate": li["budget_completion_rate"],
-                   "evidence_text": li["evidence"]["text"], "fiscal_year": li["fiscal_year"]}
+                   "evidence_text": li["evidence"]["text"], "fiscal_year": li["fiscal_year"], **_placed(li)}
+
+
+def _placed(row: dict) -> dict:
+    """The statement (its printed name, else its id) and scope of a v1.1 result's row."""
+    statement = row.get("statement") or {}
+    return {"statement": statement.get("name") or statement.get("id"), "scope": row.get("scope")}
 
 
 def export_rows(db_url: str, fmt: str, path: str) -> int:

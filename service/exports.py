@@ -10,10 +10,12 @@ from decimal import Decimal
 COLUMNS = {
     "facts": ["concept", "label", "value", "unit", "fiscal_year", "phase", "share", "budget_completion_rate",
               "change.amount", "change.rate", "change.direction", "change.compared_year", "evidence.text",
-              "evidence.start", "evidence.end", "evidence.table", "evidence.page"],
+              "evidence.start", "evidence.end", "evidence.table", "evidence.page",
+              "statement.id", "statement.name", "statement.label", "scope", "basis"],
     "line_items": ["function_code", "class", "kind", "item", "level", "amount", "fiscal_year", "phase", "share",
                    "budget_completion_rate", "cofog", "evidence.text", "evidence.start", "evidence.end",
-                   "evidence.table", "evidence.page"],
+                   "evidence.table", "evidence.page", "statement.id", "statement.name", "statement.label",
+                   "scope", "basis"],
     "findings": ["rule", "severity", "message", "expected", "actual"],
 }
 NUMERIC = {"value", "amount", "share", "budget_completion_rate", "change.amount", "change.rate", "expected", "actual"}

@@ -49,6 +49,9 @@ CONTEXT = {
         "findings": {"@id": NS + "finding", "@container": "@set"},
         "evidence": {"@id": NS + "evidence"},
         "mentions": {"@id": NS + "mention", "@container": "@set"},
+        "statement": {"@id": NS + "statement"},
+        "scope": {"@id": NS + "scope"},
+        "basis": {"@id": NS + "basis"},
     }
 }
 _REVENUE = ("revenue", "total_revenue_expenditure", "carryover")

@@ -100,12 +100,21 @@ def _render(blocks, n_pages: int) -> Decoded:
                    meta={"pages": n_pages})
 
 
+def _own_caption(rows) -> bool:
+    """The table's first row is a caption naming a statement (财政拨款支出预算表 部门：… 单位：万元):
+    a table of its own, not the page before's going on."""
+    from ..table_reader import statement_rules
+    first = next((row for row in rows if any(row)), [])
+    filled = [c for c in first if c]
+    return len(filled) == 1 and any(s.pattern.search(filled[0]) for s in statement_rules()["statements"])
+
+
 def _stitch(blocks) -> list:
     """A table that goes on at the top of the next page joins the one before it."""
     out, last_page = [], None
     for page, _top, kind, content in blocks:
         if kind == "table" and out and out[-1][1] == "table" and last_page == page - 1 \
-                and len(content[0]) == len(out[-1][2][0]):
+                and len(content[0]) == len(out[-1][2][0]) and not _own_caption(content):
             previous = out[-1][2]
             rows = content[1:] if content and content[0] == previous[0] else content   # repeated header
             out[-1] = (out[-1][0], "table", previous + rows)
