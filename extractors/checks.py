@@ -84,6 +84,27 @@ def _finding(rule: str, severity: str, message: str, expected, actual, evidence:
             "evidence": [e for e in evidence if e], **extra}
 
 
+def grade_minor(findings: list[dict]) -> list[dict]:
+    """An error whose figures differ by less than checks.yaml's ``minor_discrepancy`` is a warning:
+    the arithmetic proves a slip, but one too small to weigh like a wrong figure."""
+    spec = rules()["minor_discrepancy"]
+    limits = {**{r: Decimal(spec["rate"]) for r in spec["rate_rules"]},
+              **{r: Decimal(spec["amount"]) for r in spec["amount_rules"]}}
+    for f in findings:
+        limit = limits.get(f["rule"])
+        money = f.pop("_unit", "CNY") == "CNY"       # 8人 against 4人 is no small discrepancy
+        if f["severity"] != "error" or limit is None or (f["rule"] in spec["amount_rules"] and not money):
+            continue
+        try:
+            gap = abs(Decimal(f["expected"]) - Decimal(f["actual"]))
+        except (TypeError, ArithmeticError):
+            continue
+        if gap < limit:
+            f["severity"] = "warning"
+            f["message"] += ("（差异不足0.1个百分点）" if f["rule"] in spec["rate_rules"] else "（差异不足0.01万元）")
+    return findings
+
+
 def _doubts(rows, kinds) -> list[str]:
     wording = rules()["doubts"]
     out = []
@@ -167,7 +188,8 @@ def _conflict(group: list[dict], concept: str, year, labels: dict[str, str]) -> 
     return _finding(
         _conflict_rule(group), "error",
         f"{year_text(year)}“{labels.get(concept, concept)}”在文中出现了不同的数值：{shown}，请核对哪一个是正确的。",
-        group[0]["value"], group[1]["value"], [f["evidence"] for f in group], inputs=group, concept=concept)
+        group[0]["value"], group[1]["value"], [f["evidence"] for f in group], inputs=group, concept=concept,
+        _unit=group[0]["unit"])
 
 
 def _sides_apart(group: list[dict]) -> dict | None:

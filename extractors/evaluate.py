@@ -26,6 +26,7 @@ CHANGE_FIELDS = ("amount", "rate", "direction", "compared_year")
 ALARM_SEVERITIES = ("error", "warning")
 NOT_ALARMS = ("missing_required_item",)     # an absent checklist item is a question, not an alarm
 YEAR = re.compile(r"((?:19|20)\d\d)年度?")
+_PINYIN_GLOSS = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[)）]")     # 萬(wàn)元 as a mirror prints it
 
 
 @dataclass
@@ -250,7 +251,7 @@ def figure_values(figures: list[str]) -> list[Decimal]:
     placeholder, ``"万元"``) names no number and is left out."""
     values = []
     for text in figures:
-        plain = re.sub(r"\s+", "", simplified(text))
+        plain = _PINYIN_GLOSS.sub("", re.sub(r"\s+", "", simplified(text)))
         if not any(ch.isdigit() for ch in plain):
             continue
         if plain.endswith(("万", "亿")):

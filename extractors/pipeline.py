@@ -7,6 +7,7 @@ from bisect import bisect_right
 from decimal import Decimal
 
 from . import checks
+from .audit import text_findings
 from .checklist import checklist
 from .decode import decode
 from .document import DocumentReader
@@ -18,10 +19,13 @@ from .normalize import NormText, normalize
 from .numerals import to_str
 from .quantities import Amount, get_finder
 from .result import Result
-from .table_reader import concept_scope, scope_of, table_rules
+from .table_reader import concept_scope, scope_of, statement_rules, table_rules
 from .tables import text_tables
 
 MAX_CHARS = 5_000_000
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# files published whole, whose contents list the statements they hold (a web page links its tables)
+_WHOLE_FILES = {"application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,6 +90,10 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
                if q.kind == "money" and q.start not in interpreter.used]
     unread.sort(key=lambda u: u[0])
     findings = run_checks(facts, items, duplicates, checks_list, lex, unread, norm.text)
+    findings += text_findings(text, info.fiscal_year, [(sec.heading, sec.start) for sec in info.sections],
+                              build.original_evidence,
+                              whole_file=source.get("media_type") in _WHOLE_FILES)
+    findings.sort(key=lambda f: _SEVERITY_ORDER[f["severity"]])
     _strip_private(facts + items)
     document = {
         "sha256": digest, "chars": len(text), "text": text, "source": source,
@@ -120,6 +128,7 @@ def run_checks(facts, items, duplicates, checks_list, lex, unread=(), text: str 
                 + checks.duplicate_line_items(duplicates)
                 + checks.code_name_mismatches(items)
                 + checks.missing_required_items(checks_list))
+    findings = checks.grade_minor(findings)
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: order[f["severity"]])
 
@@ -138,6 +147,8 @@ class _Builder:
         self.norm = norm
         self.sections = list(sections)
         self.section_starts = [sec.start for sec in self.sections]
+        self._leads: list[tuple[int, str]] | None = None
+        self._heading_scopes: dict[int, str | None] = {}
         self.lex = lex
         self.phase_known = phase_known       # the document type gives every figure's phase
         self.page_starts = [p[0] for p in pages]
@@ -145,8 +156,12 @@ class _Builder:
         self.ocr = ocr
         self._quantities: dict[int, dict] = {}     # by id(): an indicator's quantity is also in the list
 
-    def evidence(self, start: int, end: int, ref: dict | None = None) -> dict:
-        s, e = self.norm.span(start, end)
+    def original_evidence(self, s: int, e: int, ref: dict | None = None) -> dict:
+        """Evidence of the original text's span s…e (the text checks' spans are the original's)."""
+        return self.evidence(s, e, ref, original=True)
+
+    def evidence(self, start: int, end: int, ref: dict | None = None, original: bool = False) -> dict:
+        s, e = (start, end) if original else self.norm.span(start, end)
         ev = {"start": s, "end": e, "text": self.norm.original[s:e]}
         if ref:
             ev.update({k: v for k, v in ref.items() if v is not None})
@@ -241,9 +256,31 @@ class _Builder:
         return {"statement": {"id": "prose"}, "scope": scope or self._section_scope(fig.start), "basis": None}
 
     def _section_scope(self, pos: int) -> str | None:
-        """The scope the innermost section heading that names one gives (a 类 heading names none)."""
+        """The scope the innermost section heading that names one gives (a 类 heading names none),
+        else the sentence that opens the list the figure is in (财政拨款支出主要内容如下：)."""
         offset = self.norm.orig(pos)
-        i = _section_of(self.sections, self.section_starts, offset)
+        innermost = _section_of(self.sections, self.section_starts, offset)
+        if innermost not in self._heading_scopes:
+            self._heading_scopes[innermost] = self._enclosing_scope(innermost, offset)
+        scope = self._heading_scopes[innermost]
+        return scope if scope is not None else self._lead_scope(offset)
+
+    def _lead_scope(self, offset: int) -> str | None:
+        rules = statement_rules()
+        if self._leads is None:
+            text, back = self.norm.original, rules["list_lead_words"]
+            self._leads = []
+            for m in rules["list_lead"].finditer(text):
+                start = max(text.rfind("。", 0, m.start()), text.rfind("\n", 0, m.start()), m.start() - back - 1) + 1
+                self._leads.append((start, text[start:m.end()]))
+        k = bisect_right(self._leads, (offset,)) - 1
+        if k < 0 or offset - self._leads[k][0] > rules["list_reach"]:
+            return None
+        return scope_of(self._leads[k][1])
+
+    def _enclosing_scope(self, i: int, offset: int) -> str | None:
+        """The scope of the innermost heading around ``offset`` that names one, from section ``i``
+        outwards (every offset whose innermost section is ``i`` has the same enclosing ones)."""
         while i >= 0:
             sec = self.sections[i]
             if sec.start <= offset < sec.end:
@@ -290,6 +327,7 @@ class _Builder:
     def line_items(self, figures: list[Figure], sections) -> tuple[list[dict], list]:
         kept: dict[tuple, dict] = {}
         by_rest: dict[tuple, list[tuple]] = {}
+        by_line: dict[tuple, list[tuple]] = {}      # the keys of each line and amount, whatever its scope
         duplicates = []
         starts = [sec.start for sec in sections]
         for fig in figures:
@@ -311,6 +349,8 @@ class _Builder:
                 key = rest + (out["amount"],)
             if key not in kept:
                 key = _same_figure(kept, by_rest.get(rest, ()), out, "amount") or key
+            if key not in kept:
+                key = self._any_scope(kept, by_line, rest, out) or key
             if key in kept:
                 if kept[key]["function_code"] is None and out["function_code"]:
                     kept[key].update(function_code=out["function_code"], code_source=out["code_source"])
@@ -324,7 +364,21 @@ class _Builder:
                 continue
             kept[key] = out
             by_rest.setdefault(rest, []).append(key)
+            by_line.setdefault(rest[:-1] + (out["amount"],), []).append(key)
         return list(kept.values()), duplicates
+
+    @staticmethod
+    def _any_scope(kept: dict, by_line: dict, rest: tuple, out: dict) -> tuple | None:
+        """A line of unknown scope (prose restating a table) is the same line as one of any scope
+        with its names and amount; a line of a known scope is the one kept without a scope."""
+        for other_key in by_line.get(rest[:-1] + (out["amount"],), ()):
+            other = kept[other_key]
+            if out["scope"] is None or other["scope"] is None:
+                if other["scope"] is None:
+                    other["scope"] = out["scope"]
+                    other["statement"], other["basis"] = out["statement"], out["basis"]
+                return other_key
+        return None
 
 
 def _same_figure(kept: dict, candidates, out: dict, value_slot: str) -> tuple | None:

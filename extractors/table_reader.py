@@ -53,9 +53,13 @@ def statement_rules() -> dict:
         "scopes": [(re.compile(r["pattern"]), r["scope"], bool(r.get("columns"))) for r in data["scopes"]],
         "basis": [(re.compile(r["pattern"]), r["basis"]) for r in data["basis"]],
         "concept_scopes": dict(data.get("concept_scopes") or {}),
+        "list_lead": re.compile(data["list_lead"]),
+        "list_reach": data["list_reach"],
+        "list_lead_words": data["list_lead_words"],
     }
 
 
+@functools.lru_cache(maxsize=1024)
 def concept_scope(concept: str | None) -> str | None:
     """The scope a concept names itself (appropriation.general_budget_basic: general_budget)."""
     if not concept:
@@ -64,6 +68,7 @@ def concept_scope(concept: str | None) -> str | None:
                  if concept.startswith(prefix)), None)
 
 
+@functools.lru_cache(maxsize=4096)
 def scope_of(text: str, columns: bool = False) -> str | None:
     """The money a caption or heading (or, with ``columns``, a column header) covers."""
     return next((scope for pattern, scope, for_columns in statement_rules()["scopes"]

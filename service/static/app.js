@@ -6,6 +6,14 @@
   const state = { result: null, source: null, keysRequired: false };
   const DOC_TYPES = { final_accounts: "部门决算", budget: "部门预算", performance_evaluation: "绩效评价", unknown: "未识别" };
   const PHASES = { executed: "决算", budgeted: "预算", adjusted: "调整预算" };
+  const SCOPES = { all_funds: "全部资金", fiscal_appropriation: "财政拨款", general_budget: "一般公共预算",
+                   government_fund: "政府性基金", state_capital: "国有资本经营" };
+  // where a line was read (the statement's number or name as printed, or 正文) and the money it covers
+  const placed = (li) => {
+    const st = li.statement || {};
+    const where = st.id === "prose" ? "正文" : (st.label || st.name || "");
+    return [where, SCOPES[li.scope] || ""].filter(Boolean).join(" · ");
+  };
   const LEVELS = { class: "类", kind: "款", item: "项" };
   const SEVERITY = { error: "错误", warning: "警告", info: "提示" };
   const MEASURES = { beneficiaries: "受益人次/人数", funds: "资金", count: "数量" };
@@ -231,7 +239,7 @@
     const items = $("items-table").tBodies[0]; items.replaceChildren();
     for (const li of res.line_items) {
       items.append(row([li.function_code || "—", li.class || "", li.kind || "", li.item || "", { num: 1, text: wan(li.amount) },
-                        pct(li.budget_completion_rate)], li.evidence));
+                        pct(li.budget_completion_rate), placed(li)], li.evidence));
     }
     const inds = $("indicators-table").tBodies[0]; inds.replaceChildren();
     for (const ind of res.indicators) {
