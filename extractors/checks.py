@@ -158,6 +158,8 @@ def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
         groups[(f["concept"], f["fiscal_year"], f["phase"], f.get("_fund"), wording)].append(f)
     out = []
     for (concept, year, phase, _, _), stated in groups.items():
+        if len(stated) < 2 or len({f["value"] for f in stated}) < 2:
+            continue             # stated once, or always with one value
         for group in _same_scope(stated):
             finding = _conflict(group, concept, year, labels)
             if finding:
