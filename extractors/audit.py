@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import functools
 import re
+from decimal import Decimal
 
+from . import checks
 from .checks import rules
-from .table_reader import statement_rules
+from .table_reader import named_statement, statement_rules
 
 
 class _Pattern:
@@ -23,7 +25,8 @@ class _Pattern:
         self.prefix = re.compile(spec["prefix"]) if spec.get("prefix") else None
         self.blank_before = bool(spec.get("blank_before"))
 
-    def finditer(self, text: str):
+    def spans(self, text: str):
+        """(start, end) of each match whose character before it passes."""
         if self.needs and not any(n in text for n in self.needs):
             return
         for m in self.pattern.finditer(text):
@@ -40,21 +43,7 @@ class _Pattern:
                 continue
             if self.not_before is not None and ch and self.not_before.match(ch):
                 continue
-            yield _Span(i + 1 if self.back_over is not None else start, m.end(), text)
-
-
-class _Span:
-    def __init__(self, start: int, end: int, text: str) -> None:
-        self._start, self._end, self._text = start, end, text
-
-    def start(self) -> int:
-        return self._start
-
-    def end(self) -> int:
-        return self._end
-
-    def group(self) -> str:
-        return self._text[self._start:self._end]
+            yield (i + 1 if self.back_over is not None else start), m.end()
 
 
 @functools.lru_cache(maxsize=1)
@@ -106,8 +95,8 @@ def text_findings(text: str, fiscal_year: int | None, headings, evidence, whole_
 
 def _finding(rule: str, message: str, evidence: list[dict], c: dict, expected=None, actual=None,
              **extra) -> dict:
-    return {"rule": rule, "severity": c["severity"][rule], "message": message,
-            "expected": expected, "actual": actual, "evidence": evidence, **extra}
+    """A finding of the rule's severity in checks.yaml (a text check reads no figure in doubt)."""
+    return checks._finding(rule, c["severity"][rule], message, expected, actual, evidence, **extra)
 
 
 def _context(text: str, start: int, end: int, width: int = 12) -> tuple[int, int]:
@@ -137,11 +126,11 @@ def _clause_context(text: str, start: int, end: int) -> tuple[int, int]:
 def _placeholders(text: str, c: dict, evidence) -> list[dict]:
     out, seen = [], set()
     for pattern in c["placeholder"]:
-        for m in pattern.finditer(text):
-            if "\n" in m.group() and _numbers_on_own_lines(text, m.start()):
+        for start, end in pattern.spans(text):
+            if "\n" in text[start:end] and _numbers_on_own_lines(text, start):
                 continue              # the PDF's text layer set the sentence's numbers apart
-            s, e = _clause_context(text, m.start(), m.end())
-            line = text.rfind("\n", 0, m.start())
+            s, e = _clause_context(text, start, end)
+            line = text.rfind("\n", 0, start)
             if line in seen:
                 continue              # one finding per line
             seen.add(line)
@@ -161,7 +150,6 @@ def _repeated_punctuation(text: str, c: dict, evidence) -> list[dict]:
 
 def _comparisons(text: str, c: dict, evidence) -> list[dict]:
     """A 大于 (小于, 持平) between two amounts of the same unit that the amounts contradict."""
-    from decimal import Decimal
     out, done = [], -1
     for word in c["comparison_word"].finditer(text):
         if word.start() < done:
@@ -246,7 +234,7 @@ def _caption_statement(line: str):
     name = re.sub(r"[（(][^）)]{1,10}[）)]$", "", name.strip(" |"))
     if not name.endswith("表") or "说明" in name or len(name) > 60:
         return None
-    return next((s for s in rules["statements"] if s.pattern.search(name)), None)
+    return named_statement(name)
 
 
 def _contents_end(text: str, start: int, limit: int) -> int:
@@ -273,6 +261,3 @@ def _entry_name(line: str) -> str:
 
 _OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|公开\d+表|表[一二三四五六七八九十\d]+)\s*")
 
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\s|“”\"（）()《》〈〉]+", "", text)

@@ -88,7 +88,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
                      sections=info.sections)
     # a government's budget report states a region's finances: the department concepts do not apply
     facts = build.facts([f for f in figures if f.kind == "fact"]) if info.scope == "department" else []
-    items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"], info.sections)
+    items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"])
     checks_list = [build.check(c) for c in checklist(norm.text, info.doc_type, facts)]
     unread = [(norm.orig(pos), concept) for pos, concept in interpreter.unread]
     # amounts read as no figure at all: a part of a list whose concept is not on the list
@@ -135,8 +135,7 @@ def run_checks(facts, items, duplicates, checks_list, lex, unread=(), text: str 
                 + checks.code_name_mismatches(items)
                 + checks.missing_required_items(checks_list))
     findings = checks.grade_minor(findings)
-    order = {"error": 0, "warning": 1, "info": 2}
-    return sorted(findings, key=lambda f: order[f["severity"]])
+    return sorted(findings, key=lambda f: _SEVERITY_ORDER[f["severity"]])
 
 
 def _strip_private(rows: list[dict]) -> None:
@@ -330,12 +329,11 @@ class _Builder:
             _fill(kept, out)
         return list(merged.values())
 
-    def line_items(self, figures: list[Figure], sections) -> tuple[list[dict], list]:
+    def line_items(self, figures: list[Figure]) -> tuple[list[dict], list]:
         kept: dict[tuple, dict] = {}
         by_rest: dict[tuple, list[tuple]] = {}
         by_line: dict[tuple, list[tuple]] = {}      # the keys of each line and amount, whatever its scope
         duplicates = []
-        starts = [sec.start for sec in sections]
         for fig in figures:
             line = fig.line
             ev = self.evidence(fig.start, fig.end, fig.table_ref)
@@ -346,38 +344,39 @@ class _Builder:
             _unit_flags(out, fig)
             if line.get("name_in_lexicon") is not None:
                 out["name_in_lexicon"] = line["name_in_lexicon"]
-            # the same line in tables of two scopes (支出表, 财政拨款支出表) is two lines
-            rest = (out["level"], out["class"], out["kind"], out["item"], out["phase"], out["fiscal_year"],
-                    out["scope"])
+            line_key = (out["level"], out["class"], out["kind"], out["item"], out["phase"], out["fiscal_year"])
+            rest = line_key + (out["scope"],)    # one line in tables of two scopes is two lines
             key = rest + (out["amount"],)
             if key in kept and out["function_code"] and kept[key]["function_code"] not in (None, out["function_code"]):
                 rest += (out["function_code"],)      # same names and amount, another code: another line
+                line_key += (out["function_code"],)
                 key = rest + (out["amount"],)
             if key not in kept:
                 key = _same_figure(kept, by_rest.get(rest, ()), out, "amount") or key
             if key not in kept:
-                key = self._any_scope(kept, by_line, rest, out) or key
+                key = self._any_scope(kept, by_line.get(line_key + (out["amount"],), ()), out) or key
             if key in kept:
                 if kept[key]["function_code"] is None and out["function_code"]:
                     kept[key].update(function_code=out["function_code"], code_source=out["code_source"])
                 # the same line twice in one list is an error of the document; in two tables
                 # (总表 and 支出表) it is the same figure shown twice. Compared before the more
                 # precise mention's evidence replaces the kept one's.
-                if _same_list(kept[key]["evidence"], ev, sections, starts):
+                if _same_list(kept[key]["evidence"], ev, self.sections, self.section_starts):
                     duplicates.append((dict(kept[key]), out))
                 _prefer_precise(kept[key], out, value_slot="amount")
                 _fill(kept[key], out)
                 continue
             kept[key] = out
             by_rest.setdefault(rest, []).append(key)
-            by_line.setdefault(rest[:-1] + (out["amount"],), []).append(key)
+            by_line.setdefault(line_key + (out["amount"],), []).append(key)
         return list(kept.values()), duplicates
 
     @staticmethod
-    def _any_scope(kept: dict, by_line: dict, rest: tuple, out: dict) -> tuple | None:
+    def _any_scope(kept: dict, same_line: list[tuple], out: dict) -> tuple | None:
         """A line of unknown scope (prose restating a table) is the same line as one of any scope
-        with its names and amount; a line of a known scope is the one kept without a scope."""
-        for other_key in by_line.get(rest[:-1] + (out["amount"],), ()):
+        with its names and amount; a line of a known scope is the one kept without a scope.
+        ``same_line``: the keys kept for these names and amount, whatever their scope."""
+        for other_key in same_line:
             other = kept[other_key]
             if out["scope"] is None or other["scope"] is None:
                 if other["scope"] is None:

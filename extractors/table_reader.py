@@ -59,6 +59,11 @@ def statement_rules() -> dict:
     }
 
 
+def named_statement(text: str) -> StatementRule | None:
+    """The statement a caption names (lexicons/statements.yaml, the first pattern that matches)."""
+    return next((s for s in statement_rules()["statements"] if s.pattern.search(text)), None)
+
+
 @functools.lru_cache(maxsize=1024)
 def concept_scope(concept: str | None) -> str | None:
     """The scope a concept names itself (appropriation.general_budget_basic: general_budget)."""
@@ -225,9 +230,9 @@ class TableReader:
                 return named, line.strip()
         return None, None
 
-    def _named(self, caption: str) -> StatementRule | None:
-        """The statement a caption names (lexicons/statements.yaml, the first pattern that matches)."""
-        return next((s for s in self.rules["statements"] if s.pattern.search(caption)), None)
+    @staticmethod
+    def _named(caption: str) -> StatementRule | None:
+        return named_statement(caption)
 
     def _named_in_rows(self, rows) -> tuple[StatementRule | None, str | None]:
         """A caption copied into the table as its first row (one filled cell): 2021年三公经费预算表 | |."""

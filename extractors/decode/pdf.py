@@ -103,10 +103,10 @@ def _render(blocks, n_pages: int) -> Decoded:
 def _own_caption(rows) -> bool:
     """The table's first row is a caption naming a statement (财政拨款支出预算表 部门：… 单位：万元):
     a table of its own, not the page before's going on."""
-    from ..table_reader import statement_rules
+    from ..table_reader import named_statement
     first = next((row for row in rows if any(row)), [])
     filled = [c for c in first if c]
-    return len(filled) == 1 and any(s.pattern.search(filled[0]) for s in statement_rules()["statements"])
+    return len(filled) == 1 and named_statement(filled[0]) is not None
 
 
 def _stitch(blocks) -> list:
