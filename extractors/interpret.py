@@ -572,9 +572,9 @@ class Interpreter(ChangeClauses):
         deepest = {"item": item, "kind": kind, "class": cls}[level]
         return {
             "level": level,
-            "class": cls.name if cls else cls_name,
-            "kind": kind.name if kind else kind_name,
-            "item": item.name if item else item_name,
+            "class": c.standard_name(cls, cls_name) if cls else cls_name,
+            "kind": c.standard_name(kind, kind_name) if kind else kind_name,
+            "item": c.standard_name(item, item_name) if item else item_name,
             "function_code": deepest.code if deepest else None,
             "cofog": cls.cofog if cls else None,
             "code_source": "lexicon" if deepest else None,

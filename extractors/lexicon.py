@@ -49,6 +49,7 @@ class FunctionCode:
     parent: str | None
     cofog: str | None
     evidence: str
+    former: tuple[str, ...] = ()       # official names of earlier years' 科目
 
 
 LEVELS = {"类": "class", "款": "kind", "项": "item"}
@@ -78,6 +79,13 @@ class Classification:
         if parent:
             codes = [c for c in codes if self.by_code[c].parent == parent]
         return self.by_code[codes[0]] if len(codes) == 1 else None
+
+    def standard_name(self, row: FunctionCode, printed: str | None) -> str:
+        """The row's name, or the printed one where it is the row's official name of an earlier year
+        (a 2018 document's 行政事业单位离退休 is that year's standard name of 20805)."""
+        if printed and name_key(printed) in {name_key(f) for f in row.former}:
+            return printed
+        return row.name
 
     def known_suffix(self, level: str, text: str) -> int:
         """Start index of the longest known name of ``level`` that ends ``text``, or -1."""
@@ -127,10 +135,11 @@ class Lexicon:
         cls = Classification()
         for r in _tsv("function_classification.tsv"):
             level = LEVELS[r["level"]]
+            former = tuple(a for a in (r.get("former") or "").split("|") if a)
             row = FunctionCode(r["code"], r["name"], level, r["parent_code"] or None,
-                               r["cofog"] or None, r["evidence"])
+                               r["cofog"] or None, r["evidence"], former)
             aliases = [a for a in (r["aliases"] or "").split("|") if a]
-            cls.add(row, [r["name"], *aliases])
+            cls.add(row, [r["name"], *aliases, *former])
         return cls
 
     def _build_terms(self) -> ahocorasick.Automaton:

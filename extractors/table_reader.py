@@ -548,7 +548,7 @@ class TableReader:
 
         def name_of(prefix: str) -> str | None:
             row_ = c.by_code.get(prefix)           # the classification's name, else the table's own
-            return row_.name if row_ else names.get(prefix)
+            return c.standard_name(row_, names.get(prefix)) if row_ else names.get(prefix)
         cls = c.by_code.get(code[:3])
         line = {"level": level,
                 "class": name_of(code[:3]) if level != "class" else (cls.name if cls else name),
