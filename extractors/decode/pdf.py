@@ -70,12 +70,48 @@ def _blocks(pages) -> tuple[list, int]:
         found = page.find_tables()
         boxes = [t.bbox for t in found]
         outside = page.filter(lambda o: not _inside(o, boxes)) if boxes else page
-        items = [(line["top"], "text", line["text"]) for line in outside.extract_text_lines()
-                 if not _PAGE_NUMBER.match(line["text"])]
+        items = [(top, "text", text) for top, text in text_lines(outside.chars) if not _PAGE_NUMBER.match(text)]
         items += [(t.bbox[1], "table", t.extract()) for t in found]
         blocks += [(number, top, kind, content) for top, kind, content in sorted(items, key=lambda i: i[0])]
         page.flush_cache()
     return blocks, chars
+
+
+def text_lines(chars, x_tolerance: float = 3.0) -> list[tuple[float, str]]:
+    """(top, text) of each line, rebuilt from the glyphs' positions. A glyph joins the line whose
+    first glyph it overlaps vertically by at least half the lower of their heights, so that digits
+    set in a smaller font a few points below the Chinese text stay in their sentence (a line-by-line
+    text layer clustered by the glyphs' tops puts them on a line of their own). A line reads left
+    to right; a gap wider than ``x_tolerance`` is a space."""
+    lines: list[list] = []          # [top, bottom, glyphs], by the first glyph's extent
+    for ch in sorted((c for c in chars if c.get("upright", True)), key=lambda c: (c["top"], c["x0"])):
+        top, bottom = ch["top"], ch["bottom"]
+        for line in reversed(lines[-_OPEN_LINES:]):
+            overlap = min(line[1], bottom) - max(line[0], top)
+            if overlap >= 0.5 * min(bottom - top, line[1] - line[0]):
+                line[2].append(ch)
+                break
+        else:
+            lines.append([top, bottom, [ch]])
+    out = []
+    for top, _, glyphs in sorted(lines, key=lambda line: line[0]):
+        text = " ".join(_joined(sorted(glyphs, key=lambda c: c["x0"]), x_tolerance).split())
+        if text:
+            out.append((top, text))
+    return out
+
+
+_OPEN_LINES = 4      # a glyph is looked for among the last few lines only: lines come top to bottom
+
+
+def _joined(glyphs, x_tolerance: float) -> str:
+    parts, last = [], None
+    for c in glyphs:
+        if last is not None and c["x0"] - last["x1"] > x_tolerance and not (c["text"] + last["text"]).isspace():
+            parts.append(" ")
+        parts.append(c["text"])
+        last = c
+    return "".join(parts)
 
 
 def _inside(obj, boxes) -> bool:
