@@ -191,14 +191,15 @@ def _other_years(text: str, fiscal_year: int | None, headings, c: dict, evidence
             out.append(_finding(
                 "year_mismatch",
                 f"标题“{heading.strip()}”的年度为{'、'.join(f'{y}年' for y in sorted(years))}，与本文件的{fiscal_year}年度不符，请核对。",
-                [evidence(start, start + len(heading))], c))
+                [evidence(start, start + len(heading))], c,
+                expected=fiscal_year, actual="、".join(str(y) for y in sorted(years))))
     for pattern in c["year_phrases"]:
         for m in pattern.finditer(text):
             year = int(m.group("year"))
             if year != fiscal_year:
                 out.append(_finding(
                     "year_mismatch", f"“{m.group()}”的年度为{year}年，与本文件的{fiscal_year}年度不符，请核对。",
-                    [evidence(m.start(), m.end())], c))
+                    [evidence(m.start(), m.end())], c, expected=fiscal_year, actual=year))
     return out
 
 

@@ -83,6 +83,7 @@ class ChangeClauses:
                 target = self._fitting_subject(target, change, subjects, sent_start, m.start())
                 if target is None:
                     continue
+            target = target.restates or target     # the sentence restates the line's heading figure
             base = inside or self._compared_figure(m, change, target)
             if base is not None and base not in figures:
                 added.append(base)
@@ -315,7 +316,8 @@ class ChangeClauses:
             change.compared_year = fiscal
         else:
             change.compared_year = int(year) if year else (fiscal - 1 if fiscal else None)
-        change.compared_phase = "budgeted" if "预算" in ph else ("executed" if "决算" in ph else self.info.phase)
+        executed = "决算" in ph or "执行" in ph          # 比上年预算执行数: what was spent of the budget
+        change.compared_phase = "executed" if executed else ("budgeted" if "预算" in ph else self.info.phase)
         change.phase_stated = bool(ph)
         end = min(sent_end, len(self.text))
         opener = self.list_opener_any.search(self.text, m.end(), end)

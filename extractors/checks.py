@@ -212,6 +212,23 @@ def _sides_apart(group: list[dict]) -> dict | None:
         r["value"], e["value"], [r["evidence"], e["evidence"]], inputs=(r, e), check="sides")
 
 
+def restated_line_items(restated: list[tuple[dict, dict, dict]]) -> list[dict]:
+    """A line's heading figure and the sentence of its entry that states it again for the same year
+    and phase (“…（项）”220.63万元…2023年预算安排441.25万元) with another value."""
+    out = []
+    for head, again, entry in restated:
+        a, b = Decimal(head["amount"]), Decimal(again["amount"])
+        if abs(a - b) < head.get("_ulp", ZERO) + again.get("_ulp", ZERO):
+            continue
+        out.append(_finding(
+            "conflicting_values", "error",
+            f"{year_text(head['fiscal_year'])}科目“{line_label(head)}”在同一段说明中前后金额不一：先写{wan(a)}万元"
+            f"{_where(head)}，后文又写{wan(b)}万元{_where(again)}，请核对哪一个是正确的。",
+            head["amount"], again["amount"], [head["evidence"], again["evidence"], entry],
+            inputs=(head, again)))
+    return out
+
+
 def duplicate_line_items(duplicates: list[tuple[dict, dict]]) -> list[dict]:
     out = []
     for first, again in duplicates:
@@ -355,7 +372,7 @@ def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str]) 
     out = []
     by_period = defaultdict(list)
     for it in items:
-        if certain(it):
+        if certain(it) and not it.get("_restated"):
             by_period[(it["fiscal_year"], it["phase"], it.get("scope"))].append(it)
     for (year, phase, scope), rows in by_period.items():
         classes = {r["class"]: r for r in rows if r["level"] == "class"}
@@ -550,38 +567,170 @@ def _change_rate_mismatch(row: dict, ch: dict, ulps, out: dict) -> None:
         inputs=(row,), doubt_kinds=DIGIT_DOUBTS)
 
 
+def impossible_changes(rows: list[dict], labels: dict[str, str]) -> list[dict]:
+    """An increase larger than the figure it led to (支出预算0万元，比2022年预算增加1421.25万元): the
+    prior figure would be negative, which no amount of money spent or budgeted can be."""
+    out = []
+    for row in rows:
+        if not certain(row):
+            continue
+        value = Decimal(row.get("value") or row["amount"])
+        for ch, _ in changes_of(row):
+            if ch["direction"] != "increase" or ch["amount"] is None:
+                continue
+            amount = Decimal(ch["amount"])
+            if amount <= value + 2 * row["_ulp"]:
+                continue
+            name = labels.get(row["concept"], row["concept"]) if "concept" in row else line_label(row)
+            out.append(_finding(
+                "impossible_change", "error",
+                f"“{name}”{year_text(row['fiscal_year'])}为{wan(value)}万元，文中却写比{year_text(ch['compared_year'])}"
+                f"增加{wan(amount)}万元：照此{year_text(ch['compared_year'])}应为{wan(value - amount)}万元，不可能，"
+                f"请核对增加额或金额。",
+                to_str(value), ch["amount"], [row["evidence"]] + ([ch["evidence"]] if ch.get("evidence") else []),
+                inputs=(row,), doubt_kinds=DIGIT_DOUBTS))
+    return out
+
+
+def reasons_against_changes(rows: list[dict]) -> list[dict]:
+    """A one-clause reason that names the opposite direction of the change it explains (减少2.98%。
+    主要原因是：宣传事务一般行政管理事务经费增加): a template sentence left unedited."""
+    verbs = _reason_verbs()
+    out = []
+    for row in rows:
+        ch = row.get("change")
+        if not ch or not ch.get("reason") or ch["direction"] not in ("increase", "decrease") or "_reason_ev" not in row:
+            continue
+        m = verbs.search(ch["reason"])
+        if m is None:
+            continue
+        said = _VERB_DIRECTION()[m.group("verb")]
+        if said == ch["direction"]:
+            continue
+        name = line_label(row) if "concept" not in row else row.get("label") or row["concept"]
+        stated = "增加" if ch["direction"] == "increase" else "减少"
+        out.append(_finding(
+            "wording_mismatch", "warning",
+            f"“{name}”写的是{stated}，但所述原因“{ch['reason'].strip()}”说的是{m.group('verb')}，请核对。",
+            ch["direction"], said, [row["_reason_ev"]], inputs=(row,), doubt_kinds=DIGIT_DOUBTS))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _VERB_DIRECTION() -> dict[str, str]:
+    from .lexicon import get_lexicon
+    verbs = get_lexicon().context["change_verbs"]
+    return {v: d for d in ("increase", "decrease") for v in verbs[d]}
+
+
+@functools.lru_cache(maxsize=1)
+def _reason_verbs():
+    """A reason of one clause (after its opener) that ends in a change verb; checks.yaml
+    reason_direction says what may not stand in it (a contrast: 但, 同时 …)."""
+    import re
+    from .lexicon import alternation, get_lexicon
+    c = rules()["reason_direction"]
+    opener = "|".join(get_lexicon().context["reason_openers"])
+    words = alternation(_VERB_DIRECTION())
+    return re.compile(rf"^\s*(?:{opener})?[:：]?\s*(?![^。]*(?:{c['contrast']}))[^，,；;、。]{{1,{c['max_chars']}}}?"
+                      rf"(?:{c['subjects']})(?P<verb>{words})[。.]?\s*$")
+
+
+def empty_table_notes(notes: list[tuple[int, dict, str]], rows: list[dict], findings: list[dict]) -> list[dict]:
+    """A table whose note says it is empty (注:本部门2024年无“三公”经费…，故本表为空表) but which prints
+    amounts other than 0: one finding naming the note and the table's figures. A conflict between
+    a figure the note seems to state (无… as 0) and the table's is this same finding, so it goes."""
+    out, spans = [], []
+    for table, note, name in notes:
+        spans.append((note["start"], note["end"]))
+        shown = [r for r in rows if Decimal(r.get("value") or r["amount"]) != 0
+                 and any(m.get("table") == table for m in r.get("mentions", [r["evidence"]]))]
+        if not shown:
+            continue
+        statement = next((r.get("statement") or {} for r in shown if (r.get("statement") or {}).get("name")), {})
+        name = statement.get("label") or statement.get("name") or name
+        figures = "、".join(f"{_show(r.get('value') or r['amount'], r.get('unit', 'CNY'))}"
+                           f"（{r.get('label') or line_label(r)}）" for r in shown[:6])
+        out.append(_finding(
+            "text_table_mismatch", "warning",
+            f"表“{name}”下注明“{note['text'].strip()}”，但表中列有{figures}，表与注说明相互矛盾，请核对。",
+            None, None, [note] + [_table_mention(r, table) for r in shown], inputs=shown))
+    kept = [f for f in findings if f["rule"] not in rules()["rule_families"]["conflict"]
+            or not any(s <= e.get("start", -1) < e_ for e in f["evidence"] for s, e_ in spans)]
+    return kept + out
+
+
+def _table_mention(row: dict, table: int) -> dict:
+    return next(m for m in row.get("mentions", [row["evidence"]]) if m.get("table") == table)
+
+
 def rate_against_compared(facts: list[dict], index: FactIndex, labels: dict[str, str]) -> list[dict]:
     """A change stated by its rate alone (比上年下降3%, a 增减% row) against the figure it compares
     with, when the document states that figure once."""
     out = []
     for f in facts:
         ch = f.get("change")
-        if not ch or ch["amount"] is not None or ch["rate"] is None or "_rate_ulp" not in f or not certain(f):
+        if not _rate_alone(f, ch):
             continue
         bases = {b["value"]: b for b in index.get(f["concept"], ch["compared_year"], ch["compared_phase"])}
-        if len(bases) != 1:
-            continue
-        base = next(iter(bases.values()))
-        value, prior = Decimal(f["value"]), Decimal(base["value"])
-        if prior <= 0:
-            continue
-        expected = (value - prior) / prior
-        stated = Decimal(ch["rate"]) * (-1 if ch["direction"] == "decrease" else 1 if ch["direction"] == "increase" else 0)
-        inputs = f["_ulp"] / prior + value * base["_ulp"] / (prior * prior)
-        if ch["direction"] in ("increase", "decrease") and (expected > 0) == (stated > 0) and \
-                rate_agrees(abs(expected), abs(stated), f["_rate_ulp"], inputs):
-            continue
-        if ch["direction"] == "flat" and abs(expected) <= f["_rate_ulp"] + inputs:
-            continue
-        name = labels.get(f["concept"], f["concept"])
-        out.append(_finding(
-            "change_rate_mismatch", "error",
-            f"“{name}”{year_text(f['fiscal_year'])}{wan(value)}万元比{year_text(ch['compared_year'])}{wan(prior)}万元"
-            f"{'增长' if expected >= 0 else '下降'}{pct(abs(expected))}，文中写的是{pct(Decimal(ch['rate']))}。",
-            to_str(abs(expected).quantize(Decimal("0.0001"))), ch["rate"],
-            [f["evidence"], base["evidence"]] + ([ch["evidence"]] if ch.get("evidence") else []),
-            inputs=(f, base), doubt_kinds=DIGIT_DOUBTS))
+        if len(bases) == 1:
+            found = _stated_rate(f, next(iter(bases.values())), ch, labels.get(f["concept"], f["concept"]))
+            out += [found] if found else []
     return out
+
+
+def line_rate_against_compared(items: list[dict]) -> list[dict]:
+    """A line item's change stated by its rate alone (2022年当年预算执行数为11.67万元，2023年预算安排
+    45.41万元，比2022年预算执行数增加314.82%) against the same line's figure of the compared year and
+    phase in the same scope, when the document states that figure once."""
+    by_line = defaultdict(list)
+    for it in items:
+        if certain(it):
+            by_line[_line_of(it) + (it["fiscal_year"], it["phase"])].append(it)
+    out = []
+    for it in items:
+        ch = it.get("change")
+        if not _rate_alone(it, ch):
+            continue
+        bases = {b["amount"]: b for b in by_line.get(_line_of(it) + (ch["compared_year"], ch["compared_phase"]), ())}
+        if len(bases) == 1:
+            found = _stated_rate(it, next(iter(bases.values())), ch, line_label(it))
+            out += [found] if found else []
+    return out
+
+
+def _rate_alone(row: dict, ch: dict | None) -> bool:
+    return bool(ch) and ch["amount"] is None and ch["rate"] is not None and "_rate_ulp" in row and certain(row)
+
+
+def _line_of(it: dict) -> tuple:
+    return it["level"], it["class"], it["kind"], it["item"], it.get("scope")
+
+
+def line_label(it: dict) -> str:
+    return it.get("item") or it.get("kind") or it.get("class") or ""
+
+
+def _stated_rate(f: dict, base: dict, ch: dict, name: str) -> dict | None:
+    """The finding when ``f``'s stated rate of change disagrees with (f − base) / base."""
+    value, prior = Decimal(f.get("value") or f["amount"]), Decimal(base.get("value") or base["amount"])
+    if prior <= 0:
+        return None
+    expected = (value - prior) / prior
+    stated = Decimal(ch["rate"]) * (-1 if ch["direction"] == "decrease" else 1 if ch["direction"] == "increase" else 0)
+    inputs = f["_ulp"] / prior + value * base["_ulp"] / (prior * prior)
+    if ch["direction"] in ("increase", "decrease") and (expected > 0) == (stated > 0) and \
+            rate_agrees(abs(expected), abs(stated), f["_rate_ulp"], inputs):
+        return None
+    if ch["direction"] == "flat" and abs(expected) <= f["_rate_ulp"] + inputs:
+        return None
+    return _finding(
+        "change_rate_mismatch", "error",
+        f"“{name}”{year_text(f['fiscal_year'])}{wan(value)}万元比{year_text(ch['compared_year'])}{wan(prior)}万元"
+        f"{'增长' if expected >= 0 else '下降'}{pct(abs(expected))}，文中写的是{pct(Decimal(ch['rate']))}。",
+        to_str(abs(expected).quantize(Decimal("0.0001"))), ch["rate"],
+        [f["evidence"], base["evidence"]] + ([ch["evidence"]] if ch.get("evidence") else []),
+        inputs=(f, base), doubt_kinds=DIGIT_DOUBTS)
 
 
 def completion_rate_mismatches(facts: list[dict], index: FactIndex, labels) -> list[dict]:

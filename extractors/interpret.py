@@ -51,6 +51,9 @@ _TRAILING_SPAN = 40     # 增支42991万元，增长10.3%: a trailing change is 
 _ROW_NUMBER = re.compile(r"\d{1,2}[ \t\u3000]+(?=\d)")    # a 行次 before the amount of its row
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
 _BASE_NUMBER = r"\d[\d,]*(?:\.\d+)?(?:万元|千元|亿元|元)?"     # 与年初预算3.2万元相比
+ENTRY_REACH = 400
+# a numbered entry of a list at the start of a line: 4. / 4． / (四) / 四、
+_ENTRY_MARKER = re.compile(r"\n\s*(?:[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[.．、])")
 _UNIT_DECL = re.compile(r"单位\s*[:：]?\s*(万元|千元|亿元|元)")      # (金额)单位：万元
 
 
@@ -86,6 +89,7 @@ class Figure:
     statement: dict | None = None   # the standard statement a table figure was read from (CONTRACT v1.1)
     scope: str | None = None        # the money it covers: all_funds | fiscal_appropriation | general_budget …
     basis: str | None = None        # total | basic | project: the split of expenditure its column holds
+    restates: "Figure | None" = None  # the line-item heading this figure states again (same year and phase)
 
 
 class Interpreter(ChangeClauses):
@@ -117,7 +121,7 @@ class Interpreter(ChangeClauses):
             return rf"(?:(?P<y{n}>\d{{4}})年度?|(?P<prev{n}>{prev}))"
 
         def phase(n):
-            return rf"(?P<ph{n}>年初预算数?|调整预算数?|预算数?|决算数?)?"
+            return rf"(?P<ph{n}>年初预算数?|调整预算数?|预算执行数|预算数?|决算数?|执行数)?"
         direct = alternation([v for d in ("increase", "decrease") for v in verbs[d] if len(v) > 1])   # 与上年决算数下降
         # one leading character class, so that the scan skips to each 与/比/较/同 (a pattern whose
         # alternatives start otherwise is tried at every position); each branch checks that character
@@ -173,6 +177,8 @@ class Interpreter(ChangeClauses):
         figures += self.joint
         figures.sort(key=lambda f: f.start)
         figures += self._carried_subject_facts(figures, in_tables)
+        figures.sort(key=lambda f: f.start)
+        figures += self._entry_restatements(figures, in_tables)
         figures.sort(key=lambda f: f.start)
         self._inherit_from_list_head(figures)
         figures += self._changes(figures)
@@ -457,6 +463,50 @@ class Interpreter(ChangeClauses):
             starts.insert(i + 1, fig.start)
         return out
 
+    def _entry_restatements(self, figures: list[Figure], in_tables: set[int]) -> list[Figure]:
+        """The sentences after a prose line item that name no subject of their own are about it:
+        “…（项）”45.41万元，主要用于…。2022年当年预算执行数为11.67万元，2023年预算安排45.41万元，比…增加
+        314.82%. Each such clause (only a year and phase words before its amount) is a figure of the
+        line, of the year and phase it states; one of the heading's year and phase restates it. The
+        entry ends at the next figure, at the next numbered entry, or ENTRY_REACH characters on."""
+        out = []
+        starts = [f.start for f in figures]
+        for i, head in enumerate(figures):
+            if head.kind != "line_item" or head.table_ref is not None or head.restates is not None:
+                continue
+            end = min(starts[i + 1] if i + 1 < len(figures) else len(self.text), head.end + ENTRY_REACH)
+            marker = _ENTRY_MARKER.search(self.text, head.end, end)
+            end = marker.start() if marker else end
+            k = bisect_right(self.qty_starts, head.end)
+            while k < len(self.quantities) and self.quantities[k].start < end:
+                q = self.quantities[k]
+                k += 1
+                fig = self._restatement(head, q, in_tables)
+                if fig is not None:
+                    out.append(fig)
+        return out
+
+    def _restatement(self, head: Figure, q: Amount, in_tables: set[int]) -> Figure | None:
+        if q.kind != "money" or q.start in self.used or q.start in in_tables:
+            return None
+        c = bisect_right(self.clause_starts, q.start) - 1
+        clause_start = self.clause_starts[c] if c >= 0 else 0
+        words = self.text[clause_start:q.start]
+        if clause_start <= head.end or not words.strip() or not self.filler.fullmatch(words):
+            return None
+        year_m = _YEAR_IN.search(words)
+        if not (self.phase_word.search(words) or year_m):
+            return None
+        year = int(year_m.group(1)) if year_m else head.fiscal_year
+        phase, stated = self._phase_of(words, head)
+        self.used.add(q.start)
+        fig = Figure("line_item", q, q.value, "CNY", clause_start, q.end, year, phase,
+                     unit_inferred=q.unit_inferred, line=dict(head.line), phase_stated=stated)
+        if (year, phase) == (head.fiscal_year, head.phase):
+            fig.restates = head
+        self._attributes(fig, q.end)
+        return fig
+
     def _inherit_from_list_head(self, figures: list[Figure]) -> None:
         """An item of a 其中 list that states no phase has the phase of the figure the list breaks
         down (the last one before the list that states its phase); the list runs to the end of the
@@ -485,6 +535,8 @@ class Interpreter(ChangeClauses):
         return len(self.text[head_end:m.start()].strip(" 。\n,，;；:：")) <= 12
 
     def _phase_of(self, words: str, subject: Figure) -> tuple[str, bool]:
+        if self.executed_words.search(words):
+            return "executed", True        # 预算执行数: what was spent of the budget
         if "预算" in words and "决算" not in words:
             return "budgeted", True
         if "决算" in words or "执行" in words:

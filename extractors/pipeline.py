@@ -1,6 +1,8 @@
 """``extract()``: decode → normalize → find → interpret → check → Result."""
 from __future__ import annotations
 
+import re
+
 import functools
 import gc
 import hashlib
@@ -95,7 +97,8 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     unread += [(norm.orig(q.start), None) for q in quantities
                if q.kind == "money" and q.start not in interpreter.used]
     unread.sort(key=lambda u: u[0])
-    findings = run_checks(facts, items, duplicates, checks_list, lex, unread, norm.text)
+    findings = run_checks(facts, items, duplicates, checks_list, lex, unread, norm.text, build.restated)
+    findings = checks.empty_table_notes(_empty_notes(text, tables, build), facts + items, findings)
     findings += text_findings(text, info.fiscal_year, [(sec.heading, sec.start) for sec in info.sections],
                               build.original_evidence,
                               whole_file=source.get("media_type") in _WHOLE_FILES)
@@ -119,12 +122,32 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     )
 
 
-def run_checks(facts, items, duplicates, checks_list, lex, unread=(), text: str = "") -> list[dict]:
+def _empty_notes(text: str, tables, build: "_Builder") -> list[tuple[int, dict, str]]:
+    """(table index, the note's evidence, the table's caption) of each table followed by a note
+    that says it is empty (checks.yaml empty_table_note)."""
+    rule = checks.rules()["empty_table_note"]
+    pattern = re.compile(rule["pattern"])
+    out = []
+    for t in tables or ():
+        line_end = text.find("\n", t.end + 1)
+        line_end = len(text) if line_end < 0 else line_end
+        start = t.end + (len(text[t.end:line_end]) - len(text[t.end:line_end].lstrip()))
+        if pattern.search(text, start, line_end):
+            caption = text[max(0, text.rfind("\n", 0, max(0, t.start - 1)) + 1):t.start].strip()
+            out.append((t.index, build.original_evidence(start, line_end), caption or f"表{t.index + 1}"))
+    return out
+
+
+def run_checks(facts, items, duplicates, checks_list, lex, unread=(), text: str = "", restated=()) -> list[dict]:
     labels = {c.id: c.label for c in lex.concepts.values()}
     index = checks.FactIndex(facts)
     findings = (checks.conflicting_values(facts, labels)
                 + checks.change_rate_mismatches(facts + items)
                 + checks.rate_against_compared(facts, index, labels)
+                + checks.line_rate_against_compared(items)
+                + checks.impossible_changes(facts + items, labels)
+                + checks.reasons_against_changes(facts + items)
+                + checks.restated_line_items(list(restated))
                 + checks.sum_mismatches(index, labels, unread, text)
                 + checks.line_item_sums(items, index, labels)
                 + checks.balance_mismatches(index)
@@ -160,6 +183,7 @@ class _Builder:
         self.page_numbers = [p[1] for p in pages]
         self.ocr = ocr
         self._quantities: dict[int, dict] = {}     # by id(): an indicator's quantity is also in the list
+        self.restated: list[tuple[dict, dict, dict]] = []   # (heading line, its restatement, the entry's evidence)
 
     def original_evidence(self, s: int, e: int, ref: dict | None = None) -> dict:
         """Evidence of the original text's span s…e (the text checks' spans are the original's)."""
@@ -228,6 +252,8 @@ class _Builder:
             p["_change_ulp"] = _change_ulp(ch)
         elif ch and ch.amount is None and ch.rate is not None and ch.rate_text and not ch.implicit:
             p["_rate_ulp"] = checks.pct_ulp(ch.rate_text)     # a rate alone: checked against the compared figure
+        if ch and ch.reason:
+            p["_reason_ev"] = self.evidence(fig.start, ch.reason[1])     # the figure, its change and the reason
         if fig.other_changes:
             p["_other_change_ulps"] = [_change_ulp(c) if c.amount_q is not None and c.rate is not None else None
                                        for c in fig.other_changes]
@@ -334,6 +360,7 @@ class _Builder:
         by_rest: dict[tuple, list[tuple]] = {}
         by_line: dict[tuple, list[tuple]] = {}      # the keys of each line and amount, whatever its scope
         duplicates = []
+        key_of: dict[int, tuple] = {}              # id(figure) -> the key of the line it was kept under
         for fig in figures:
             line = fig.line
             ev = self.evidence(fig.start, fig.end, fig.table_ref)
@@ -361,15 +388,29 @@ class _Builder:
                 # the same line twice in one list is an error of the document; in two tables
                 # (总表 and 支出表) it is the same figure shown twice. Compared before the more
                 # precise mention's evidence replaces the kept one's.
-                if _same_list(kept[key]["evidence"], ev, self.sections, self.section_starts):
+                if fig.restates is None and _same_list(kept[key]["evidence"], ev, self.sections, self.section_starts):
                     duplicates.append((dict(kept[key]), out))
                 _prefer_precise(kept[key], out, value_slot="amount")
                 _fill(kept[key], out)
+                key_of[id(fig)] = key
                 continue
+            if fig.restates is not None:
+                out["_restated"] = True     # another value for its heading's line: a finding, not a line to add up
             kept[key] = out
+            key_of[id(fig)] = key
             by_rest.setdefault(rest, []).append(key)
             by_line.setdefault(line_key + (out["amount"],), []).append(key)
+        self._restatements(figures, kept, key_of)
         return list(kept.values()), duplicates
+
+    def _restatements(self, figures, kept: dict, key_of: dict) -> None:
+        """Each heading line kept apart from a sentence of its entry that restates it: another value."""
+        for fig in figures:
+            head = fig.restates
+            if head is None or id(head) not in key_of or key_of[id(head)] == key_of[id(fig)]:
+                continue
+            end = max(fig.end, head.change.evidence[1] if head.change and head.change.evidence else 0)
+            self.restated.append((kept[key_of[id(head)]], kept[key_of[id(fig)]], self.evidence(head.start, end)))
 
     @staticmethod
     def _any_scope(kept: dict, same_line: list[tuple], out: dict) -> tuple | None:

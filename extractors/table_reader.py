@@ -20,6 +20,8 @@ from .quantities import Amount
 from .tables import NUMBER, Table
 
 _NIL = {"-", "—", "－", "--", "——", "/", "", "0.00", "0"}
+# a header's year and phase (2024年机关运行经费预算数) say when, not a narrower figure
+_PERIOD = re.compile(r"^(?:19|20)\d{2}年度?|(?:年初|调整)?(?:预算|决算|执行)数?$")
 _OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\(?[一二三四五六七八九十\d]+\)|其中[:：]?|加[:：]|减[:：])+")
 # a row named by its phase or its year (预算数, 2015年, 2016年决算数) under columns named by terms
 _PHASE_LABEL = re.compile(r"^(?=.)(?:(?P<y>(?:19|20)\d{2})年度?)?(?:(?P<b>年初预算|调整预算|全年预算|预算)|(?P<e>决算|实际))?(?:数|金额)?$")
@@ -134,6 +136,7 @@ class TableReader:
         self.rules = table_rules()
         self._previous: tuple[StatementRule | None, str | None] = (None, None)
         self._grand_total = False
+        self._named_now: StatementRule | None = None     # the statement of the table being read
 
     def read(self, table: Table, norm: NormText) -> list | None:
         grid = [[self._cell(c, i, norm) for i, c in enumerate(row)] for row in table.rows]
@@ -157,6 +160,7 @@ class TableReader:
             kind, total_concept = self._kind_from_headers(headers)
         self._previous = (named, caption)
         self._kind_now = kind
+        self._named_now = named
         code_cols = [i for i, h in enumerate(headers) if self.rules["columns"]["code"].search(h)]
         figures = []
         state = {"class": None, "kind": None, "names": {}}
@@ -401,7 +405,7 @@ class TableReader:
 
     # ------------------------------------------------------------ figures
     def _term(self, text: str):
-        stripped = _OUTLINE.sub("", text)
+        stripped = _PERIOD.sub("", _OUTLINE.sub("", text))
         terms = self.lex.find_terms(stripped)
         if not terms:
             return None
@@ -459,7 +463,9 @@ class TableReader:
     def _allowed(self, kind: str | None, term) -> bool:
         """A table speaks only of its own concepts: 公务接待费 in a 基本支出 table is an economic
         classification row, not the 三公 figure."""
-        allowed = self.rules["allowed"].get(kind)
+        named = self._named_now
+        allowed = named.concepts if named is not None and named.type == kind and named.concepts \
+            else self.rules["allowed"].get(kind)          # the statement's own list, else its type's
         if allowed is None:
             return True
         return term[0] == "class" and "line_item.class" in allowed or term[0] == "concept" and term[1].startswith(allowed)
