@@ -212,6 +212,23 @@ def _sides_apart(group: list[dict]) -> dict | None:
         r["value"], e["value"], [r["evidence"], e["evidence"]], inputs=(r, e), check="sides")
 
 
+def row_formula_mismatches(rows: list[tuple[dict, dict, dict]]) -> list[dict]:
+    """A table row's 合计 against its 基本支出 + 项目支出."""
+    out = []
+    for total, basic, project in rows:
+        t, parts = Decimal(total["amount"]), Decimal(basic["amount"]) + Decimal(project["amount"])
+        if abs(t - parts) <= total["_ulp"] + basic["_ulp"] + project["_ulp"]:
+            continue
+        where = _where(total)
+        out.append(_finding(
+            "sum_mismatch", "error",
+            f"{year_text(total['fiscal_year'])}“{total['name']}”{where}一行：基本支出{wan(basic['amount'])}万元"
+            f"＋项目支出{wan(project['amount'])}万元＝{wan(parts)}万元，与合计{wan(t)}万元不符（相差{wan(abs(t - parts))}万元），请核对。",
+            to_str(parts), total["amount"], [total["evidence"], basic["evidence"], project["evidence"]],
+            inputs=(total, basic, project), check="row_formula"))
+    return grade_minor(out)
+
+
 def restated_line_items(restated: list[tuple[dict, dict, dict]]) -> list[dict]:
     """A line's heading figure and the sentence of its entry that states it again for the same year
     and phase (“…（项）”220.63万元…2023年预算安排441.25万元) with another value."""

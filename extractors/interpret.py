@@ -90,6 +90,8 @@ class Figure:
     scope: str | None = None        # the money it covers: all_funds | fiscal_appropriation | general_budget …
     basis: str | None = None        # total | basic | project: the split of expenditure its column holds
     restates: "Figure | None" = None  # the line-item heading this figure states again (same year and phase)
+    column: str | None = None       # a table figure's column header, as printed (its header rows joined)
+    split: list | None = None       # a 合计 cell's 基本支出 and 项目支出 cells in its row: [(Amount, ref)] * 2
 
 
 class Interpreter(ChangeClauses):
@@ -199,10 +201,12 @@ class Interpreter(ChangeClauses):
         scales = [q.scale for q in quantities if q.kind == "money"]
         return max(set(scales), key=scales.count) if scales else Decimal(10000)
 
-    def _scale_at(self, pos: int) -> tuple[Decimal, bool]:
-        """The unit declared (单位：万元) shortly before ``pos`` and True, else the usual one and False."""
+    def _scale_at(self, pos: int, since: int | None = None) -> tuple[Decimal, bool]:
+        """The unit declared (单位：万元) shortly before ``pos`` and True, else the usual one and False.
+        ``since``: a declaration after this position holds however far back it is (a table's
+        单位：元 holds for its last row too, many pages down)."""
         k = bisect_left(self.unit_decls, (pos,))
-        if k and pos - self.unit_decls[k - 1][0] < 4000:
+        if k and (pos - self.unit_decls[k - 1][0] < 4000 or (since is not None and self.unit_decls[k - 1][0] >= since)):
             return self.unit_decls[k - 1][1], True
         return self.default_scale, False
 

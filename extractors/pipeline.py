@@ -98,6 +98,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
                if q.kind == "money" and q.start not in interpreter.used]
     unread.sort(key=lambda u: u[0])
     findings = run_checks(facts, items, duplicates, checks_list, lex, unread, norm.text, build.restated)
+    findings += checks.row_formula_mismatches(build.row_splits(figures))
     findings = checks.empty_table_notes(_empty_notes(text, tables, build), facts + items, findings)
     findings += text_findings(text, info.fiscal_year, [(sec.heading, sec.start) for sec in info.sections],
                               build.original_evidence,
@@ -402,6 +403,27 @@ class _Builder:
             by_line.setdefault(line_key + (out["amount"],), []).append(key)
         self._restatements(figures, kept, key_of)
         return list(kept.values()), duplicates
+
+    def row_splits(self, figures) -> list[tuple[dict, dict, dict]]:
+        """(合计, 基本支出, 项目支出) of each table cell that has its split in its row, as {amount, _ulp,
+        evidence, label, statement} (checks.row_formula_mismatches)."""
+        out = []
+        for fig in figures:
+            if fig.split:
+                total = self._cell(fig)
+                parts = [{**total, "amount": to_str(a.value), "_ulp": checks.half_ulp(a.text, a.scale),
+                          "evidence": self.evidence(a.start, a.end, ref)} for a, ref in fig.split]
+                out.append((total, *parts))
+        return out
+
+    def _cell(self, fig: Figure) -> dict:
+        line = fig.line or {}
+        name = line.get("item") or line.get("kind") or line.get("class") or \
+            (self.lex.concepts[fig.concept].label if fig.concept else "")
+        return {"amount": to_str(fig.value), "_ulp": checks.half_ulp(fig.amount.text, fig.amount.scale) if fig.amount else Decimal(0),
+                "evidence": self.evidence(fig.start, fig.end, fig.table_ref), "name": name, "label": name,
+                "statement": fig.statement, "fiscal_year": fig.fiscal_year, "column": fig.column,
+                **({"_doubts": d} if (d := self._doubts(fig)) else {})}
 
     def _restatements(self, figures, kept: dict, key_of: dict) -> None:
         """Each heading line kept apart from a sentence of its entry that restates it: another value."""

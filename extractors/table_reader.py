@@ -20,6 +20,8 @@ from .quantities import Amount
 from .tables import NUMBER, Table
 
 _NIL = {"-", "—", "－", "--", "——", "/", "", "0.00", "0"}
+_CAPTION_REACH = 300      # a table's caption lines (its name, 编制部门, 单位：元) stand this close before it
+_TOTAL_COLUMN = re.compile(r"合计|总计|小计")
 # a header's year and phase (2024年机关运行经费预算数) say when, not a narrower figure
 _PERIOD = re.compile(r"^(?:19|20)\d{2}年度?|(?:年初|调整)?(?:预算|决算|执行)数?$")
 _OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\(?[一二三四五六七八九十\d]+\)|其中[:：]?|加[:：]|减[:：])+")
@@ -137,12 +139,15 @@ class TableReader:
         self._previous: tuple[StatementRule | None, str | None] = (None, None)
         self._grand_total = False
         self._named_now: StatementRule | None = None     # the statement of the table being read
+        self._table_from: int | None = None               # where its caption may declare its unit
+        self._headers_before: list[str] = []               # the headers of the table read last
 
     def read(self, table: Table, norm: NormText) -> list | None:
         grid = [[self._cell(c, i, norm) for i, c in enumerate(row)] for row in table.rows]
         if not grid:
             return []
         t_start = norm.norm_pos(table.start)
+        table_from = max(0, t_start - _CAPTION_REACH)
         n_header = 0 if table.implied else self._header_rows(grid)
         if table.source == "pipes" and _spans_lost(grid[:n_header], grid[n_header:]):
             return None          # not a grid that can be read: its text stays prose
@@ -155,6 +160,11 @@ class TableReader:
                 named, caption = own
             else:
                 caption = self._previous[1]
+                table_from = self._table_from if self._table_from is not None else table_from   # its unit too
+                if n_header == 0 and not table.implied:
+                    headers = _continued(self._headers_before, max(len(r) for r in grid))
+        self._table_from = table_from
+        self._headers_before = headers
         kind, total_concept = (named.type, named.total) if named else (None, None)
         if kind is None:
             kind, total_concept = self._kind_from_headers(headers)
@@ -173,13 +183,14 @@ class TableReader:
                 self._change_rates(figures, row, *change_row)
                 continue
             figures += self._row(table, r, row, headers, code_cols, kind, total_concept, state)
-        self._place(figures, named, caption, headers)
+        self._place(figures, named, caption, headers, grid)
         if table.implied:
             for f in figures:
                 f.header_implied = True
         return figures
 
-    def _place(self, figures, named: StatementRule | None, caption: str | None, headers: list[str]) -> None:
+    def _place(self, figures, named: StatementRule | None, caption: str | None, headers: list[str],
+               grid=()) -> None:
         """Each figure's statement, scope and basis (CONTRACT v1.1): the statement the caption
         names, the money its caption (or the figure's column, 一般公共预算 | 政府性基金) covers,
         and the split (基本支出 | 项目支出) its column holds."""
@@ -191,6 +202,27 @@ class TableReader:
             f.statement = statement
             f.scope = scope_of(header, columns=True) or table_scope
             f.basis = _basis_of(header) or ("total" if split else None)
+            f.column = header or None
+            if f.basis == "total" and _TOTAL_COLUMN.search(header) and f.table_ref["row"] < len(grid):
+                f.split = self._split(grid[f.table_ref["row"]], headers, f.table_ref["col"], f.table_ref)
+
+    def _split(self, row, headers: list[str], total_col: int, ref: dict) -> list | None:
+        """The 基本支出 and 项目支出 cells of the 合计 at ``total_col`` (the columns of its header group:
+        一般公共预算支出 合计 | 一般公共预算支出 基本支出 | …), as (Amount, ref); None when the group has
+        another column with an amount (事业单位经营支出, 对附属单位补助支出: parts the formula lacks)."""
+        head = headers[total_col]
+        group = head.rsplit(" ", 1)[0] if " " in head else ""
+        members = [i for i, h in enumerate(headers) if i > total_col and h.startswith(group)]
+        by_basis = {b: [i for i in members if _basis_of(headers[i]) == b] for b in ("basic", "project")}
+        if any(len(cols) != 1 for cols in by_basis.values()):
+            return None
+        cells = {c.col: c for c in row}
+        numbers = {i: parse_number(cells[i].text) if i in cells else None for i in members}
+        split_cols = [by_basis["basic"][0], by_basis["project"][0]]
+        if any(numbers[i] not in (None, 0) for i in members if i not in split_cols) or \
+                any(numbers[i] is None for i in split_cols):
+            return None
+        return [(self._money(cells[i], numbers[i]), {**ref, "col": i}) for i in split_cols]
 
     def _statement(self, named: StatementRule | None, caption: str | None) -> dict:
         if named is None:
@@ -383,7 +415,7 @@ class TableReader:
         return out
 
     def _money(self, c: NCell, number: Decimal) -> Amount:
-        scale, declared = self.interp._scale_at(c.start)
+        scale, declared = self.interp._scale_at(c.start, since=self._table_from)
         return Amount(c.text, number * scale, "CNY", "money", scale, None, c.start, c.end,
                       unit_inferred=True, unit_declared=declared)
 
@@ -631,6 +663,15 @@ def _header_row(row: list[NCell]) -> bool:
     if any(statement_rules()["caption_end"].search(c.text) for c in filled):
         return False
     return len(filled) > 1 or (len(filled) == 1 and filled[0].col >= 2)
+
+
+def _continued(headers: list[str], width: int) -> list[str]:
+    """The headers of a table that goes on from the one before without headers of its own (a page
+    break): the same, or, for a narrower row whose label spans the code columns (合计 | 156,211,123 |
+    99,706,020 | 56,505,103 under 类 | 款 | 项 | 名称 | 合计 | 基本支出 | 项目支出), the last ones."""
+    if width >= len(headers):
+        return headers + [""] * (width - len(headers))
+    return headers[len(headers) - width:]
 
 
 def _header_columns(rows) -> set[int]:

@@ -85,3 +85,25 @@ def test_a_line_keeps_its_years_official_name(year, printed, kind):
             f"机关事业单位基本养老保险缴费支出（项）”441.25万元，主要用于养老保险缴费。\n")
     items = extract(text, "names.txt").to_dict()["line_items"]
     assert [(it["kind"], it["function_code"]) for it in items if it["level"] == "item"] == [(kind, "2080505")]
+
+
+_SPLIT = ("2023年部门支出预算总表\n单位：元\n"
+          "| 功能分类科目编码 |  |  | 功能分类科目名称 | 合计 | 基本支出 | 项目支出 |{extra_head}\n"
+          "| 类 | 款 | 项 |  |  |  |  |{extra_blank}\n"
+          "| 201 |  |  | 一般公共服务支出 | {total} | 2,932,700 | 1,000,000 |{extra}\n"
+          "| 201 | 29 |  | 群众团体事务 | 3,932,700 | 2,932,700 | 1,000,000 |{extra}\n")
+
+
+@pytest.mark.parametrize("total, extra, found", [
+    ("3,932,700", None, False),
+    ("3,932,800", None, True),                  # 合计 ≠ 基本支出 + 项目支出
+    ("3,932,800", "100", False),                # another part (对附属单位补助支出): a formula of more parts
+])
+def test_a_rows_total_against_its_split(total, extra, found):
+    cells = {"extra_head": " 对附属单位补助支出 |", "extra_blank": "  |", "extra": f" {extra} |"} if extra else \
+        {"extra_head": "", "extra_blank": "", "extra": ""}
+    findings = extract(_SPLIT.format(total=total, **cells), "split.txt").to_dict()["findings"]
+    rows = [f for f in findings if f.get("check") == "row_formula"]
+    assert bool(rows) is found
+    if found:
+        assert rows[0]["expected"] == "3932700" and rows[0]["actual"] == "3932800"
