@@ -130,10 +130,9 @@ def _placeholders(text: str, c: dict, evidence) -> list[dict]:
             if "\n" in text[start:end] and _numbers_on_own_lines(text, start):
                 continue              # the PDF's text layer set the sentence's numbers apart
             s, e = _clause_context(text, start, end)
-            line = text.rfind("\n", 0, start)
-            if line in seen:
-                continue              # one finding per line
-            seen.add(line)
+            if any(s < done_e and done_s < e for done_s, done_e in seen):
+                continue              # one finding per clause: two patterns may match one blank
+            seen.add((s, e))
             out.append(_finding("placeholder", f"文中留有模板占位或空白：“{' '.join(text[s:e].split())}”，请填写实际内容。",
                                 [evidence(s, e)], c))
     return out

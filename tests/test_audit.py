@@ -111,3 +111,9 @@ def test_text_findings_reach_the_result_with_offsets_into_the_original():
     for f in r.findings:
         for e in f["evidence"] or []:
             assert text[e["start"]:e["end"]] == e["text"]
+
+
+def test_each_blank_of_a_line_is_a_finding_of_its_own():
+    """A web page prints a paragraph as one line: each clause left blank is reported, once."""
+    text = "其中：因公出国（境）费0万元，占 %；公务用车购置及运行维护费5万元，占 %；公务接待费30万元，占 %。"
+    assert _rules(text).count("placeholder") == 3
