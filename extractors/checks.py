@@ -628,7 +628,8 @@ def reasons_against_changes(rows: list[dict]) -> list[dict]:
         stated = "增加" if ch["direction"] == "increase" else "减少"
         out.append(_finding(
             "wording_mismatch", "warning",
-            f"“{name}”写的是{stated}，但所述原因“{ch['reason'].strip()}”说的是{m.group('verb')}，请核对。",
+            f"“{name}”{wan(row.get('value') or row['amount'])}万元{_where(row)}写的是{stated}，"
+            f"但所述原因“{''.join(ch['reason'].split())}”说的是{m.group('verb')}，请核对。",
             ch["direction"], said, [row["_reason_ev"]], inputs=(row,), doubt_kinds=DIGIT_DOUBTS))
     return out
 
@@ -853,7 +854,7 @@ def _where(f: dict) -> str:
     """Where a figure stands, in the document's words: its statement's number or name, and page."""
     ev = f["evidence"]
     if "table" not in ev:
-        return "（正文）"
+        return f"（正文，第{ev['page']}页）" if ev.get("page") else "（正文）"
     statement = f.get("statement") or {}
     name = statement.get("label") or statement.get("name") or f"表{ev['table'] + 1}"
     return f"（{name}，第{ev['page']}页）" if ev.get("page") else f"（{name}）"
