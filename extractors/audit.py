@@ -123,16 +123,19 @@ def _clause_context(text: str, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+_SAME_BLANK = 1     # matches that overlap or touch are one blank
+
+
 def _placeholders(text: str, c: dict, evidence) -> list[dict]:
     out, seen = [], set()
     for pattern in c["placeholder"]:
         for start, end in pattern.spans(text):
             if "\n" in text[start:end] and _numbers_on_own_lines(text, start):
                 continue              # the PDF's text layer set the sentence's numbers apart
+            if any(start < done_e + _SAME_BLANK and done_s < end + _SAME_BLANK for done_s, done_e in seen):
+                continue              # two patterns may match one blank (支出 万元): one finding
+            seen.add((start, end))
             s, e = _clause_context(text, start, end)
-            if any(s < done_e and done_s < e for done_s, done_e in seen):
-                continue              # one finding per clause: two patterns may match one blank
-            seen.add((s, e))
             out.append(_finding("placeholder", f"文中留有模板占位或空白：“{' '.join(text[s:e].split())}”，请填写实际内容。",
                                 [evidence(s, e)], c))
     return out

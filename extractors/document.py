@@ -27,6 +27,7 @@ YEAR_TITLE = re.compile(rf"(20\d{{2}}|19\d{{2}})(?<![与比较同]\d{{4}})\s*{_N
 _CLAUSE_MARK = re.compile(r"[，,:：]")
 # a year, not one a change compares with (较2020年度); look-behinds after the digits: see _YEAR_IN
 YEAR = re.compile(r"(20\d{2}|19\d{2})(?<!\d{5})(?<![与比较同]\d{4})(?=\s*年)")
+_OPENING_LINES = 6       # the lines at the top of a page where its title may stand
 
 
 @dataclass
@@ -125,6 +126,10 @@ class DocumentReader:
     def doc_type(self, text: str, headings: list[str]) -> str:
         first = text.lstrip().split("\n", 1)[0]
         titles = [first] if len(first) <= 60 and "，" not in first else []
+        # a stored web page may open with its site's lines (归档时间, 当前位置: 首页 > …): the title
+        # is then the first short line of the opening ones that names a year
+        opening = [ln.strip() for ln in text.lstrip().split("\n", _OPENING_LINES + 1)[1:_OPENING_LINES + 1]]
+        titles += [ln for ln in opening if len(ln) <= 60 and "，" not in ln and YEAR.search(ln)][:1]
         for line in [*titles, *headings]:
             for doc_type, pattern in self.doc_types:
                 if pattern.search(line):

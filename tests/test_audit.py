@@ -117,3 +117,7 @@ def test_each_blank_of_a_line_is_a_finding_of_its_own():
     """A web page prints a paragraph as one line: each clause left blank is reported, once."""
     text = "其中：因公出国（境）费0万元，占 %；公务用车购置及运行维护费5万元，占 %；公务接待费30万元，占 %。"
     assert _rules(text).count("placeholder") == 3
+
+
+def test_two_patterns_on_one_blank_are_one_finding():
+    assert _rules("政府性基金支出预算支出 万元，占 %。").count("placeholder") == 2
