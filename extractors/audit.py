@@ -137,8 +137,29 @@ def _placeholders(text: str, c: dict, evidence) -> list[dict]:
             seen.add((start, end))
             s, e = _clause_context(text, start, end)
             out.append(_finding("placeholder", f"文中留有模板占位或空白：“{' '.join(text[s:e].split())}”，请填写实际内容。",
-                                [evidence(s, e)], c))
+                                [evidence(s, e)], c, _blank=(s, start)))
     return out
+
+
+def blanks_stated_elsewhere(findings: list[dict], facts: list[dict], text: str, find_terms) -> None:
+    """A blank whose clause names a concept (其中：因公出国（境）费为XX万元) that the document states
+    elsewhere with one value (因公出国（境）费为0万元): the finding cites that statement too, for the
+    reader to fill the blank from. Several values, or none: the finding stands as it is."""
+    from .normalize import normalize
+    for f in findings:
+        clause_start, blank = f.pop("_blank", (None, None))
+        if clause_start is None:
+            continue
+        terms = [t for t in find_terms(normalize(text[clause_start:blank]).text) if t[2] == "concept"]
+        if not terms:
+            continue
+        concept, here = terms[-1][3], f["evidence"][0]
+        stated = [x for x in facts if x["concept"] == concept and "start" in x["evidence"]
+                  and not (x["evidence"]["start"] < here["end"] and here["start"] < x["evidence"]["end"])]
+        if stated and len({x["value"] for x in stated}) == 1:
+            where = stated[0]["evidence"]
+            f["evidence"].append(dict(where))
+            f["message"] += f"文中另处写作“{' '.join(where['text'].split())}”。"
 
 
 def _repeated_punctuation(text: str, c: dict, evidence) -> list[dict]:

@@ -10,7 +10,7 @@ from bisect import bisect_right
 from decimal import Decimal
 
 from . import checks
-from .audit import text_findings
+from .audit import blanks_stated_elsewhere, text_findings
 from .checklist import checklist
 from .decode import decode
 from .document import DocumentReader
@@ -45,9 +45,19 @@ def warm_up() -> None:
     forked after this shares their pages instead of copying them."""
     from .quantities import segmenter
     segmenter()
+    _import_decoders()
     extract("2021年本年收入合计1.00万元。")
     gc.collect()
     gc.freeze()
+
+
+def _import_decoders() -> None:
+    """The decoders of text, HTML and PDF, which are otherwise imported on a format's first
+    document: a forked extraction process then has them, where loading a C extension under its
+    address-space limit may fail (``failed to map segment from shared object``)."""
+    from .decode import html, pdf, text  # noqa: F401
+    import pdfplumber.table  # noqa: F401
+    import pdfplumber.utils  # noqa: F401
 
 
 def extract(source: str | bytes, filename: str | None = None, source_url: str | None = None,
@@ -77,6 +87,15 @@ def extract(source: str | bytes, filename: str | None = None, source_url: str | 
     return result
 
 
+def _ocr_pages(source: dict, pages) -> frozenset:
+    """The pages read by OCR: those the decoder names, or every page of a document read by OCR
+    whole (page 1 of a document without pages)."""
+    if not source.get("ocr"):
+        return frozenset()
+    named = source.get("ocr_pages")
+    return frozenset(named if named is not None else ([p[1] for p in pages] or [1]))
+
+
 def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Result:
     lex, finder, reader, interpreter = _engine()
     norm = normalize(text)
@@ -86,7 +105,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     all_quantities = sorted(quantities + bound, key=lambda q: q.start)
     indicators = find_indicators(norm.text, quantities, interpreter.used)
 
-    build = _Builder(norm, lex, pages, ocr=bool(source.get("ocr")), phase_known=info.doc_type != "unknown",
+    build = _Builder(norm, lex, pages, ocr_pages=_ocr_pages(source, pages), phase_known=info.doc_type != "unknown",
                      sections=info.sections)
     # a government's budget report states a region's finances: the department concepts do not apply
     facts = build.facts([f for f in figures if f.kind == "fact"]) if info.scope == "department" else []
@@ -103,6 +122,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     findings += text_findings(text, info.fiscal_year, [(sec.heading, sec.start) for sec in info.sections],
                               build.original_evidence,
                               whole_file=source.get("media_type") in _WHOLE_FILES)
+    blanks_stated_elsewhere(findings, facts, text, lex.find_terms)
     findings.sort(key=lambda f: _SEVERITY_ORDER[f["severity"]])
     _strip_private(facts + items)
     document = {
@@ -171,7 +191,7 @@ def _strip_private(rows: list[dict]) -> None:
 class _Builder:
     """Turns working-copy figures into contract dicts with original offsets."""
 
-    def __init__(self, norm: NormText, lex, pages=(), ocr: bool = False, phase_known: bool = True,
+    def __init__(self, norm: NormText, lex, pages=(), ocr_pages: frozenset = frozenset(), phase_known: bool = True,
                  sections=()) -> None:
         self.norm = norm
         self.sections = list(sections)
@@ -182,7 +202,7 @@ class _Builder:
         self.phase_known = phase_known       # the document type gives every figure's phase
         self.page_starts = [p[0] for p in pages]
         self.page_numbers = [p[1] for p in pages]
-        self.ocr = ocr
+        self.ocr_pages = ocr_pages
         self._quantities: dict[int, dict] = {}     # by id(): an indicator's quantity is also in the list
         self.restated: list[tuple[dict, dict, dict]] = []   # (heading line, its restatement, the entry's evidence)
 
@@ -199,7 +219,7 @@ class _Builder:
             k = bisect_right(self.page_starts, s) - 1
             if k >= 0:
                 ev["page"] = self.page_numbers[k]
-        if self.ocr:
+        if self.ocr_pages and ev.get("page", 1) in self.ocr_pages:
             ev["ocr"] = True          # read by OCR: its digits deserve less trust
         return ev
 
@@ -277,7 +297,13 @@ class _Builder:
             ("year_unknown", fig.fiscal_year is None),
             ("phase_guessed", not fig.phase_stated and not self.phase_known),
             ("header_implied", fig.header_implied),
-            ("ocr", self.ocr)) if doubtful)
+            ("ocr", self._read_by_ocr(fig.start))) if doubtful)
+
+    def _read_by_ocr(self, start: int) -> bool:
+        if not self.ocr_pages:
+            return False
+        k = bisect_right(self.page_starts, self.norm.orig(start)) - 1
+        return (self.page_numbers[k] if k >= 0 else 1) in self.ocr_pages
 
     def placed(self, fig: Figure) -> dict:
         """Where the figure was read and which money it covers (CONTRACT v1.1): a table's

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import functools
 import multiprocessing
 import os
@@ -20,6 +21,8 @@ import resource
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import orjson
 from pebble import ProcessPool
@@ -62,6 +65,20 @@ def limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
 
+def _near_memory_limit(share: float = 0.8) -> bool:
+    """This process has mapped most of the address space its limit allows (the document's data
+    is still held while its error is handled)."""
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit in (resource.RLIM_INFINITY, -1) or limit <= 0:
+        return False
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return False
+    size = next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmSize:")), 0)
+    return size >= share * limit
+
+
 def start_pool_process(memory_mb: int = 0, timeout: float | None = None) -> None:
     """A pool process: exits with its parent, runs under the memory limit, stops its tools
     before the time limit, and starts warm."""
@@ -84,6 +101,12 @@ def _run(source, filename, source_url, tokens, include_text, delay=0.0) -> tuple
         detail = f"reading this document needs more memory than the limit ({_limits['memory_mb']} MB)"
         return False, orjson.dumps(ExtractionError(Errors.E004, detail).to_problem()), None
     except Exception as e:       # a defect of ours: logged in full, answered with a code, not a bare 500
+        if _near_memory_limit():
+            # an allocation refused under the limit surfaces as other errors too (a C extension's
+            # ImportError "failed to map segment", a library's SystemError or RuntimeError)
+            detail = (f"reading this document needs more memory than the limit ({_limits['memory_mb']} MB): "
+                      f"{type(e).__name__}")
+            return False, orjson.dumps(ExtractionError(Errors.E004, detail).to_problem()), None
         log.exception("extraction failed on a %s document", type(source).__name__)
         return False, orjson.dumps(ExtractionError(Errors.E017, f"{type(e).__name__}: {e}").to_problem()), None
     summary = {"sha256": result["document"]["sha256"], "doc_type": result["document"]["doc_type"],
@@ -123,11 +146,26 @@ def expired(e: ProcessExpired, memory_mb: int) -> ExtractionError:
 def pool_failure(e: Exception, memory_mb: int) -> ExtractionError:
     """What a pool process handed back instead of an answer. A SystemError with no exception set
     (or a MemoryError) is an allocation that failed under the memory limit: building or sending
-    a very large result."""
+    a very large result; a broken pool, a process that died before it started on the document
+    (receiving one too large for the limit)."""
     if isinstance(e, (MemoryError, SystemError)):
         return ExtractionError(Errors.E004, f"the result of this document needs more memory than the limit ({memory_mb} MB)")
+    if isinstance(e, BrokenProcessPool):        # Pebble ≥ 5.2: the process died taking the document in
+        return ExtractionError(Errors.E006, f"the extraction process ended while it took the document in ({e}); "
+                                            f"the document may need more memory than the limit ({memory_mb} MB)")
     log.exception("extraction process failed")
     return ExtractionError(Errors.E017, f"{type(e).__name__}: {e}")
+
+
+def _working(pool: ProcessPool, make) -> ProcessPool:
+    """The pool, or a new one in its place once it has broken (Pebble ≥ 5.2 stops a pool whose
+    process died before it started on a document: every later task would fail)."""
+    if pool.active:
+        return pool
+    with contextlib.suppress(Exception):
+        pool.stop()
+        pool.join(timeout=5)
+    return make()
 
 
 class GuardedExtraction:
@@ -135,11 +173,12 @@ class GuardedExtraction:
     pool process under the time and memory limits, a bad one answered with its problem."""
 
     def __init__(self, workers: int, timeout: float, memory_mb: int) -> None:
-        self.timeout, self.memory_mb = timeout, memory_mb
+        self.workers, self.timeout, self.memory_mb = workers, timeout, memory_mb
         self.pool = guarded_pool(workers, timeout, memory_mb)
 
     def __call__(self, data, filename=None, source_url=None, include_text=True,
                  tokens=False) -> tuple[dict | None, dict | None]:
+        self.pool = _working(self.pool, lambda: guarded_pool(self.workers, self.timeout, self.memory_mb))
         future = self.pool.schedule(_run, args=(data, filename, source_url, tokens, include_text), timeout=self.timeout)
         try:
             ok, payload, _ = future.result()
@@ -166,7 +205,7 @@ class Extractor:
                             # (nothing to do when a pre-forking parent has loaded everything)
         self._waiting: collections.deque[tuple[asyncio.Future, tuple]] = collections.deque()   # see _inline
         self.pool = guarded_pool(workers, timeout, memory_mb)
-        self.timeout, self.memory_mb = timeout, memory_mb
+        self.workers, self.timeout, self.memory_mb = workers, timeout, memory_mb
 
     def runs_inline(self, source, delay: float = 0.0) -> bool:
         """Short plain text: its extraction time is bounded by its length, well under the time limit."""
@@ -195,6 +234,7 @@ class Extractor:
         answers with the bytes as they are instead of parsing and serializing them again."""
         if self.runs_inline(source, delay):
             return _unpack(*await self._inline(source, filename, source_url, tokens, include_text))
+        self.pool = _working(self.pool, lambda: guarded_pool(self.workers, self.timeout, self.memory_mb))
         future = self.pool.schedule(_run, args=(source, filename, source_url, tokens, include_text, delay),
                                     timeout=self.timeout)
         try:

@@ -34,6 +34,23 @@ def test_placeholders(text, found):
     assert ("placeholder" in _rules(text)) is found
 
 
+@pytest.mark.parametrize("second, cited", [
+    ("因公出国（境）费为0万元，全年未安排因公出国（境）团组。", "因公出国（境）费为0万元"),
+    ("因公出国（境）费为0万元；2018年因公出国（境）费为1.20万元。", None),     # two values: no guess
+    ("公务接待费为8.00万元。", None),                                        # another concept
+])
+def test_a_blank_stated_elsewhere_cites_the_statement(second, cited):
+    text = ("2019年部门决算情况说明\n2019年一般公共预算“三公”经费支出决算为20.00万元，较上年减少2.00万元。"
+            "其中：因公出国（境）费为XX万元，公务接待费为8.00万元。\n" + second + "\n")
+    blank = next(f for f in extract(text).findings if f["rule"] == "placeholder")
+    assert "_blank" not in blank
+    if cited is None:
+        assert len(blank["evidence"]) == 1 and "另处" not in blank["message"]
+    else:
+        assert [e["text"] for e in blank["evidence"]][1:] == [cited]
+        assert blank["message"].endswith(f"文中另处写作“{cited}”。")
+
+
 @pytest.mark.parametrize("text, found", [
     ("慰问县级劳模28人，计3.68万元；；上级帮扶资金49.74万元。", True),
     ("增长31.79%。。主要原因", True),

@@ -219,7 +219,7 @@ def test_a_document_that_needs_more_memory_than_the_limit_is_e004_and_the_next_i
     try:
         big = ("2021年本年支出合计270万元，其中：基本支出185.88万元；项目支出94.12万元。\n" * 70_000).encode()
         result, problem = guarded(big, "big.txt")
-        assert result is None and problem["code"] in ("E004", "E006") and "memory" in problem["detail"]
+        assert result is None and problem["code"] in ("E004", "E006") and "memory" in problem["detail"], problem
         result, problem = guarded(SAMPLE.encode(), "a.txt")
         assert problem is None and result["facts"]
     finally:
@@ -699,3 +699,35 @@ def test_the_store_export_never_carries_a_live_formula(tmp_path, fmt):
         sheet = openpyxl.load_workbook(out).active
         texts = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
         assert "@SUM(A1)" in {c.value for c in texts} and all(c.data_type != "f" for c in texts)
+
+
+_FAILING_NEAR_THE_LIMIT = """
+import sys
+sys.path.insert(0, {root!r})
+import service.worker as worker
+import extractors.pipeline as pipeline
+pipeline.warm_up()
+
+def failing(*args, **kwargs):
+    held = bytearray({held_mb} * 2**20)      # what the document took before the allocation failed
+    raise ImportError("x.so: failed to map segment from shared object")
+
+pipeline._extract_text = failing
+worker._limits["memory_mb"] = {limit_mb}
+worker.limit_memory({limit_mb})
+ok, payload, _ = worker._run("2021年本年收入合计1.00万元。" * 100, None, None, False, False)
+print(payload.decode())
+"""
+
+
+@pytest.mark.parametrize("held_mb, code", [(300, "E004"), (10, "E017")])
+def test_an_error_raised_at_the_memory_limit_is_e004_and_a_defect_elsewhere_e017(held_mb, code):
+    """Under its address-space limit a refused allocation surfaces as other errors too (a C
+    extension's ImportError): with the space nearly all mapped, it is the document's size."""
+    import json
+    import subprocess
+    import sys
+    script = _FAILING_NEAR_THE_LIMIT.format(root=str(ROOT), held_mb=held_mb, limit_mb=400)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    problem = json.loads(out.stdout.strip().splitlines()[-1])
+    assert problem["code"] == code

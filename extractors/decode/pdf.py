@@ -1,55 +1,98 @@
-"""PDF with a text layer (pdfplumber, one pass per page: lines outside tables, and the tables),
-stitched across pages; a PDF without one goes to OCR."""
+"""PDF with a text layer: each page's glyphs and ruling edges read by PDFium (pdf_page), its
+tables found by pdfplumber's table finder on those edges, its lines outside the tables rebuilt from
+the glyphs; tables stitched across pages. A PDF without a text layer goes to OCR."""
 from __future__ import annotations
 
-import io
+import bisect
 import logging
+import os
 import re
+import threading
 
 from ..errors import Errors, ExtractionError
 from ..tables import TextBuilder
 from . import Decoded
+from .pdf_page import MIN_CHARS_PER_PAGE, PageLayout, read_page
 
 MAX_PAGES = 500
-MIN_CHARS_PER_PAGE = 20          # below this on average, the PDF is a scan
 _PAGE_NUMBER = re.compile(r"^\s*[-—]?\s*(?:第\s*)?\d{1,4}\s*(?:页)?\s*[-—]?\s*$|^\s*\d+\s*/\s*\d+\s*$")
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 def decode_pdf(data: bytes) -> Decoded:
-    import pdfplumber
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        pages = pdf.pages
-    except Exception as e:          # pdfminer raises many types for damaged or encrypted files
-        raise ExtractionError(Errors.E006, _why(e)) from None
-    try:
-        if len(pages) > MAX_PAGES:
-            raise ExtractionError(Errors.E004, f"{len(pages)} pages; the limit is {MAX_PAGES}")
-        blocks, chars = _blocks(pages)
-    except ExtractionError:
-        raise
-    except Exception as e:
-        raise ExtractionError(Errors.E006, _why(e)) from None
-    finally:
-        pdf.close()
-    if chars < MIN_CHARS_PER_PAGE * max(1, len(pages)):
-        from .ocr import ocr_pdf
-        return ocr_pdf(data)
-    return _render(blocks, len(pages))
+    import pypdfium2 as pdfium
+    with _PDFIUM:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except Exception as e:          # PdfiumError for damaged or encrypted files
+            raise ExtractionError(Errors.E006, _why(e)) from None
+        try:
+            if len(pdf) > MAX_PAGES:
+                raise ExtractionError(Errors.E004, f"{len(pdf)} pages; the limit is {MAX_PAGES}")
+            layouts = [read_page(pdf, i) for i in range(len(pdf))]
+            scanned = _scanned(layouts)
+            ocr = _ocr(pdf, scanned, whole=len(scanned) == len(layouts))
+        except ExtractionError:
+            raise
+        except Exception as e:
+            raise ExtractionError(Errors.E006, _why(e)) from None
+        finally:
+            pdf.close()
+    meta = {"pages": len(layouts)}
+    if ocr:
+        meta.update(ocr=True, ocr_pages=sorted(ocr))
+    if scanned and not ocr:
+        meta["unread_pages"] = scanned          # scanned pages, and no OCR on this machine
+    return _render(_blocks(layouts, ocr), meta)
+
+
+def _scanned(layouts: list[PageLayout]) -> list[int]:
+    """The pages to read by OCR: those without a text layer that are an image. A document with
+    hardly a glyph anywhere is read by OCR whole, whatever its pages are drawn with."""
+    if sum(len(p.chars) for p in layouts) < MIN_CHARS_PER_PAGE * max(1, len(layouts)):
+        return [p.number for p in layouts if len(p.chars) < MIN_CHARS_PER_PAGE]
+    return [p.number for p in layouts if p.scanned]
+
+
+def _ocr(pdf, numbers: list[int], whole: bool) -> dict[int, str]:
+    """The OCR text of the scanned pages. Without Tesseract, a document of scanned pages only is
+    refused (E009); one with a text layer elsewhere is read without its scanned pages."""
+    if not numbers:
+        return {}
+    from .ocr import read_pages, tesseract_available
+    if not tesseract_available():
+        if not whole:
+            return {}
+        raise ExtractionError(Errors.E009, "this PDF has no text layer; OCR needs tesseract-ocr and tesseract-ocr-chi-sim")
+    texts = read_pages(pdf, numbers)
+    if whole and not any(t.strip() for t in texts.values()):
+        raise ExtractionError(Errors.E009, "OCR found no text in this scanned PDF")
+    return texts
+
+
+_PDFIUM = threading.Lock()      # PDFium is not thread-safe: one document at a time per process
+
+
+def _fresh_lock_after_fork() -> None:
+    """A process forked while another of its parent's threads read a PDF would inherit the lock
+    held, and wait on it for ever; the child has no such thread."""
+    global _PDFIUM
+    _PDFIUM = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_lock_after_fork)
 
 
 def _why(e: Exception) -> str:
-    if any("Password" in type(x).__name__ or "ncrypt" in type(x).__name__ or "encrypt" in str(x).lower()
-           for x in _chain(e)):
+    if any("Password" in type(x).__name__ or "ncrypt" in type(x).__name__
+           or "encrypt" in str(x).lower() or "password" in str(x).lower() for x in _chain(e)):
         return "the PDF is encrypted (it needs a password); send a copy without one"
     return f"the PDF cannot be read ({type(e).__name__})"
 
 
 def _chain(e: BaseException):
-    """The error, the errors it wraps (pdfplumber's PdfminerException holds pdfminer's in args)
-    and the ones it was raised from."""
+    """The error, the errors it wraps in its args and the ones it was raised from."""
     seen = []
     todo = [e]
     while todo and len(seen) < 10:
@@ -62,19 +105,79 @@ def _chain(e: BaseException):
     return seen
 
 
-def _blocks(pages) -> tuple[list, int]:
-    """(page, top, kind, content) in reading order, for every page."""
-    blocks, chars = [], 0
-    for number, page in enumerate(pages, 1):
-        chars += len(page.chars)
-        found = page.find_tables()
+def _blocks(pages: list[PageLayout], ocr: dict[int, str]) -> list:
+    """(page, top, kind, content) in reading order, for every page; a page read by OCR is its
+    lines as Tesseract gives them."""
+    from pdfplumber.table import TableFinder, TableSettings
+    settings = TableSettings.resolve({})
+    blocks = []
+    for page in pages:
+        if page.number in ocr:
+            blocks += [(page.number, i, "text", line) for i, line in enumerate(ocr[page.number].splitlines())]
+            continue
+        found = TableFinder(page, settings).tables
         boxes = [t.bbox for t in found]
-        outside = page.filter(lambda o: not _inside(o, boxes)) if boxes else page
-        items = [(top, "text", text) for top, text in text_lines(outside.chars) if not _PAGE_NUMBER.match(text)]
-        items += [(t.bbox[1], "table", t.extract()) for t in found]
-        blocks += [(number, top, kind, content) for top, kind, content in sorted(items, key=lambda i: i[0])]
-        page.flush_cache()
-    return blocks, chars
+        outside = [c for c in page.chars if not _inside(c, boxes)] if boxes else page.chars
+        items = [(top, "text", text) for top, text in text_lines(outside) if not _PAGE_NUMBER.match(text)]
+        items += [(t.bbox[1], "table", cell_texts(t, page)) for t in found]
+        blocks += [(page.number, top, kind, content) for top, kind, content in sorted(items, key=lambda i: i[0])]
+    return blocks
+
+
+def cell_texts(table, page: PageLayout) -> list[list[str | None]]:
+    """The table's rows of cell texts, as pdfplumber's ``Table.extract`` gives them (a glyph belongs
+    to the cell its centre falls in; a cell's glyphs read as pdfplumber's text extraction reads
+    them), with the glyphs indexed by their vertical centre: the page's glyphs are not walked once
+    for every row."""
+    from pdfplumber.utils import extract_text
+    by_middle = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(page.chars))
+    middles = [m for m, _ in by_middle]
+    rows = []
+    for row in table.rows:
+        _, top, _, bottom = row.bbox
+        in_row = sorted(i for _, i in by_middle[bisect.bisect_left(middles, top):bisect.bisect_left(middles, bottom)])
+        glyphs = [page.chars[i] for i in in_row]
+        rows.append([None if cell is None else _cell_text(glyphs, cell, extract_text) for cell in row.cells])
+    return rows
+
+
+def _cell_text(glyphs, cell, extract_text) -> str:
+    x0, top, x1, bottom = cell
+    inside = [c for c in glyphs if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom]
+    if not inside:
+        return ""
+    one_line = one_line_text(inside)
+    return extract_text(inside) if one_line is None else one_line
+
+
+_TOLERANCE = 3          # pdfplumber's default x and y tolerance
+_LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+
+
+def one_line_text(glyphs: list[dict]) -> str | None:
+    """pdfplumber's text of upright glyphs whose tops lie within its tolerance (one line, the
+    usual table cell), without the general word and line clustering: glyphs left to right, a new
+    word at a space or a gap wider than the tolerance. None for any other set of glyphs."""
+    if not all(c["upright"] for c in glyphs):
+        return None
+    tops = [c["top"] for c in glyphs]
+    if max(tops) - min(tops) > _TOLERANCE:
+        return None
+    words, word, last = [], [], None
+    for c in sorted(glyphs, key=lambda c: c["x0"]):
+        text = c["text"]
+        if text.isspace():
+            words.append(word)
+            word, last = [], None
+            continue
+        if last is not None and (c["x0"] < last["x0"] or c["x0"] > last["x1"] + _TOLERANCE
+                                 or abs(c["top"] - last["top"]) > _TOLERANCE):
+            words.append(word)
+            word = []
+        word.append(_LIGATURES.get(text, text))
+        last = c
+    words.append(word)
+    return " ".join("".join(w) for w in words if w)
 
 
 def text_lines(chars, x_tolerance: float = 3.0) -> list[tuple[float, str]]:
@@ -120,11 +223,10 @@ def _inside(obj, boxes) -> bool:
     return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
 
-def _render(blocks, n_pages: int) -> Decoded:
+def _render(blocks, meta: dict) -> Decoded:
     builder, page_starts = TextBuilder(), []
-    stitched = _stitch(blocks)
     last_page = None
-    for page, kind, content in stitched:
+    for page, kind, content in _stitch(blocks):
         if page != last_page:
             page_starts.append((builder.length, page))
             last_page = page
@@ -132,8 +234,7 @@ def _render(blocks, n_pages: int) -> Decoded:
             builder.paragraph(content)
         else:
             builder.table(content, page=page, source="pdf")
-    return Decoded(builder.text(), "application/pdf", tables=builder.tables, pages=page_starts,
-                   meta={"pages": n_pages})
+    return Decoded(builder.text(), "application/pdf", tables=builder.tables, pages=page_starts, meta=meta)
 
 
 def _own_caption(rows) -> bool:

@@ -56,20 +56,13 @@ def job_dir():
 
 
 def run_tool(cmd: list[str], job: Path, *, input: bytes | None = None, timeout: float,
-             what: str, memory_mb: int = TOOL_MEMORY_MB) -> subprocess.CompletedProcess:
+             what: str, memory_mb: int = TOOL_MEMORY_MB, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``cmd`` in its own process group (recorded in ``job``), under ``memory_mb`` of address
     space, dying with this process; on timeout the whole group is killed and E008 raised."""
     limit = _budget(timeout)
-
-    def in_child() -> None:
-        os.setsid()
-        with contextlib.suppress(Exception):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        size = memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
-
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=job, preexec_fn=in_child)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=job, preexec_fn=_in_child(memory_mb),
+                            env=env)
     (job / "pgid").write_text(str(proc.pid))
     try:
         out, err = proc.communicate(input, timeout=limit)
@@ -79,6 +72,59 @@ def run_tool(cmd: list[str], job: Path, *, input: bytes | None = None, timeout: 
         _kill_group(job)
         proc.wait()
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _in_child(memory_mb: int):
+    def in_child() -> None:
+        os.setsid()
+        with contextlib.suppress(Exception):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        size = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    return in_child
+
+
+class RunningTool:
+    """A tool started in a job folder of its own, under the same bounds as :func:`run_tool`, whose
+    input files are written there first and whose output goes to files there: several can run at
+    once from one thread (an extraction process starts no threads: one under its address-space
+    limit may not get the memory a thread needs)."""
+
+    def __init__(self, cmd: list[str], *, files: dict[str, bytes], timeout: float, what: str,
+                 memory_mb: int = TOOL_MEMORY_MB, env: dict | None = None) -> None:
+        self.what, self.proc = what, None
+        self._job = job_dir()
+        self.job = self._job.__enter__()
+        try:
+            for name, data in files.items():
+                (self.job / name).write_bytes(data)
+            self.limit = _budget(timeout)
+            self.deadline = time.monotonic() + self.limit
+            with open(self.job / "stdout", "wb") as out, open(self.job / "stderr", "wb") as err:
+                self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.job,
+                                             preexec_fn=_in_child(memory_mb), env=env)
+            (self.job / "pgid").write_text(str(self.proc.pid))
+        except BaseException:
+            self.close()
+            raise
+
+    def done(self) -> bool:
+        """Whether the tool has ended; E008 once its time is up."""
+        if self.proc.poll() is not None:
+            return True
+        if time.monotonic() > self.deadline:
+            raise ExtractionError(Errors.E008, f"{self.what} took longer than {self.limit:.0f} s")
+        return False
+
+    def stdout(self) -> bytes:
+        return (self.job / "stdout").read_bytes()
+
+    def close(self) -> None:
+        """Stop what is left of the tool's group and remove its folder."""
+        if self.proc is not None and self.proc.poll() is None:
+            _kill_group(self.job)
+            self.proc.wait()
+        self._job.__exit__(None, None, None)
 
 
 def _kill_group(job: Path) -> None:
