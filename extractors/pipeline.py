@@ -56,8 +56,6 @@ def _import_decoders() -> None:
     document: a forked extraction process then has them, where loading a C extension under its
     address-space limit may fail (``failed to map segment from shared object``)."""
     from .decode import html, pdf, text  # noqa: F401
-    import pdfplumber.table  # noqa: F401
-    import pdfplumber.utils  # noqa: F401
 
 
 def extract(source: str | bytes, filename: str | None = None, source_url: str | None = None,
@@ -87,15 +85,6 @@ def extract(source: str | bytes, filename: str | None = None, source_url: str | 
     return result
 
 
-def _ocr_pages(source: dict, pages) -> frozenset:
-    """The pages read by OCR: those the decoder names, or every page of a document read by OCR
-    whole (page 1 of a document without pages)."""
-    if not source.get("ocr"):
-        return frozenset()
-    named = source.get("ocr_pages")
-    return frozenset(named if named is not None else ([p[1] for p in pages] or [1]))
-
-
 def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Result:
     lex, finder, reader, interpreter = _engine()
     norm = normalize(text)
@@ -105,7 +94,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     all_quantities = sorted(quantities + bound, key=lambda q: q.start)
     indicators = find_indicators(norm.text, quantities, interpreter.used)
 
-    build = _Builder(norm, lex, pages, ocr_pages=_ocr_pages(source, pages), phase_known=info.doc_type != "unknown",
+    build = _Builder(norm, lex, pages, ocr_pages=frozenset(source.get("ocr_pages", ())), phase_known=info.doc_type != "unknown",
                      sections=info.sections)
     # a government's budget report states a region's finances: the department concepts do not apply
     facts = build.facts([f for f in figures if f.kind == "fact"]) if info.scope == "department" else []
@@ -215,11 +204,9 @@ class _Builder:
         ev = {"start": s, "end": e, "text": self.norm.original[s:e]}
         if ref:
             ev.update({k: v for k, v in ref.items() if v is not None})
-        if self.page_starts and "page" not in ev:
-            k = bisect_right(self.page_starts, s) - 1
-            if k >= 0:
-                ev["page"] = self.page_numbers[k]
-        if self.ocr_pages and ev.get("page", 1) in self.ocr_pages:
+        if "page" not in ev and (page := self._page_at(s)) is not None:
+            ev["page"] = page
+        if self.ocr_pages and ev.get("page") in self.ocr_pages:
             ev["ocr"] = True          # read by OCR: its digits deserve less trust
         return ev
 
@@ -300,10 +287,12 @@ class _Builder:
             ("ocr", self._read_by_ocr(fig.start))) if doubtful)
 
     def _read_by_ocr(self, start: int) -> bool:
-        if not self.ocr_pages:
-            return False
-        k = bisect_right(self.page_starts, self.norm.orig(start)) - 1
-        return (self.page_numbers[k] if k >= 0 else 1) in self.ocr_pages
+        return bool(self.ocr_pages) and self._page_at(self.norm.orig(start)) in self.ocr_pages
+
+    def _page_at(self, pos: int) -> int | None:
+        """The page on which the original text's offset ``pos`` lies (None without pages)."""
+        k = bisect_right(self.page_starts, pos) - 1
+        return self.page_numbers[k] if k >= 0 else None
 
     def placed(self, fig: Figure) -> dict:
         """Where the figure was read and which money it covers (CONTRACT v1.1): a table's

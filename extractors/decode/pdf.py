@@ -9,6 +9,10 @@ import os
 import re
 import threading
 
+from pdfplumber.table import TableFinder, TableSettings
+from pdfplumber.utils import extract_text
+from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
+
 from ..errors import Errors, ExtractionError
 from ..tables import TextBuilder
 from . import Decoded
@@ -108,7 +112,6 @@ def _chain(e: BaseException):
 def _blocks(pages: list[PageLayout], ocr: dict[int, str]) -> list:
     """(page, top, kind, content) in reading order, for every page; a page read by OCR is its
     lines as Tesseract gives them."""
-    from pdfplumber.table import TableFinder, TableSettings
     settings = TableSettings.resolve({})
     blocks = []
     for page in pages:
@@ -129,7 +132,6 @@ def cell_texts(table, page: PageLayout) -> list[list[str | None]]:
     to the cell its centre falls in; a cell's glyphs read as pdfplumber's text extraction reads
     them), with the glyphs indexed by their vertical centre: the page's glyphs are not walked once
     for every row."""
-    from pdfplumber.utils import extract_text
     by_middle = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(page.chars))
     middles = [m for m, _ in by_middle]
     rows = []
@@ -137,21 +139,17 @@ def cell_texts(table, page: PageLayout) -> list[list[str | None]]:
         _, top, _, bottom = row.bbox
         in_row = sorted(i for _, i in by_middle[bisect.bisect_left(middles, top):bisect.bisect_left(middles, bottom)])
         glyphs = [page.chars[i] for i in in_row]
-        rows.append([None if cell is None else _cell_text(glyphs, cell, extract_text) for cell in row.cells])
+        rows.append([None if cell is None else _cell_text(glyphs, cell) for cell in row.cells])
     return rows
 
 
-def _cell_text(glyphs, cell, extract_text) -> str:
+def _cell_text(glyphs, cell) -> str:
     x0, top, x1, bottom = cell
     inside = [c for c in glyphs if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom]
     if not inside:
         return ""
     one_line = one_line_text(inside)
     return extract_text(inside) if one_line is None else one_line
-
-
-_TOLERANCE = 3          # pdfplumber's default x and y tolerance
-_LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 
 
 def one_line_text(glyphs: list[dict]) -> str | None:
@@ -161,7 +159,7 @@ def one_line_text(glyphs: list[dict]) -> str | None:
     if not all(c["upright"] for c in glyphs):
         return None
     tops = [c["top"] for c in glyphs]
-    if max(tops) - min(tops) > _TOLERANCE:
+    if max(tops) - min(tops) > DEFAULT_Y_TOLERANCE:
         return None
     words, word, last = [], [], None
     for c in sorted(glyphs, key=lambda c: c["x0"]):
@@ -170,11 +168,11 @@ def one_line_text(glyphs: list[dict]) -> str | None:
             words.append(word)
             word, last = [], None
             continue
-        if last is not None and (c["x0"] < last["x0"] or c["x0"] > last["x1"] + _TOLERANCE
-                                 or abs(c["top"] - last["top"]) > _TOLERANCE):
+        if last is not None and (c["x0"] < last["x0"] or c["x0"] > last["x1"] + DEFAULT_X_TOLERANCE
+                                 or abs(c["top"] - last["top"]) > DEFAULT_Y_TOLERANCE):
             words.append(word)
             word = []
-        word.append(_LIGATURES.get(text, text))
+        word.append(LIGATURES.get(text, text))
         last = c
     words.append(word)
     return " ".join("".join(w) for w in words if w)

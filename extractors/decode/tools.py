@@ -56,13 +56,12 @@ def job_dir():
 
 
 def run_tool(cmd: list[str], job: Path, *, input: bytes | None = None, timeout: float,
-             what: str, memory_mb: int = TOOL_MEMORY_MB, env: dict | None = None) -> subprocess.CompletedProcess:
+             what: str, memory_mb: int = TOOL_MEMORY_MB) -> subprocess.CompletedProcess:
     """Run ``cmd`` in its own process group (recorded in ``job``), under ``memory_mb`` of address
     space, dying with this process; on timeout the whole group is killed and E008 raised."""
     limit = _budget(timeout)
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=job, preexec_fn=_in_child(memory_mb),
-                            env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=job, preexec_fn=_in_child(memory_mb))
     (job / "pgid").write_text(str(proc.pid))
     try:
         out, err = proc.communicate(input, timeout=limit)
