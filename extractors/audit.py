@@ -137,21 +137,24 @@ def _placeholders(text: str, c: dict, evidence) -> list[dict]:
             seen.add((start, end))
             s, e = _clause_context(text, start, end)
             out.append(_finding("placeholder", f"文中留有模板占位或空白：“{' '.join(text[s:e].split())}”，请填写实际内容。",
-                                [evidence(s, e)], c, _blank=(s, start)))
+                                [evidence(s, e)], c, _blank=(s, start, end)))
     return out
 
 
 def blanks_stated_elsewhere(findings: list[dict], facts: list[dict], text: str, find_terms) -> None:
-    """A blank whose clause names a concept (其中：因公出国（境）费为XX万元) that the document states
-    elsewhere with one value (因公出国（境）费为0万元): the finding cites that statement too, for the
-    reader to fill the blank from. Several values, or none: the finding stands as it is."""
+    """A blank that is a concept's amount (其中：因公出国（境）费为XX万元: the concept, a few filler
+    words, the blank, a unit of money) where the document states that concept elsewhere with one
+    value (因公出国（境）费为0万元): the finding cites that statement too, for the reader to fill the
+    blank from. A blank that is no amount (上海市XX局, 主要原因：XXX), a concept far from it, several
+    values or none: the finding stands as it is."""
     from .normalize import normalize
     for f in findings:
-        clause_start, blank = f.pop("_blank", (None, None))
-        if clause_start is None:
+        clause_start, blank, blank_end = f.pop("_blank", (None, None, None))
+        if clause_start is None or not _MONEY_AFTER_BLANK.match(text, blank_end):
             continue
-        terms = [t for t in find_terms(normalize(text[clause_start:blank]).text) if t[2] == "concept"]
-        if not terms:
+        before = normalize(text[clause_start:blank]).text
+        terms = [t for t in find_terms(before) if t[2] == "concept"]
+        if not terms or len(before) - terms[-1][1] > _FILLER_REACH or _CLAUSE_MARK.search(before, terms[-1][1]):
             continue
         concept, here = terms[-1][3], f["evidence"][0]
         stated = [x for x in facts if x["concept"] == concept and "start" in x["evidence"]
@@ -160,6 +163,10 @@ def blanks_stated_elsewhere(findings: list[dict], facts: list[dict], text: str, 
             where = stated[0]["evidence"]
             f["evidence"].append(dict(where))
             f["message"] += f"文中另处写作“{' '.join(where['text'].split())}”。"
+
+
+_MONEY_AFTER_BLANK = re.compile(r"\s*(?:万元|元|亿元)")
+_FILLER_REACH = 8       # 为 / 预算为 / 年初预算为: the words between a concept and its amount
 
 
 def _repeated_punctuation(text: str, c: dict, evidence) -> list[dict]:

@@ -51,6 +51,17 @@ def test_a_blank_stated_elsewhere_cites_the_statement(second, cited):
         assert blank["message"].endswith(f"文中另处写作“{cited}”。")
 
 
+@pytest.mark.parametrize("blank", [
+    "上海市XX局2021年度部门决算，“三公”经费财政拨款支出",            # a name left blank, not an amount
+    "“三公”经费财政拨款支出决算数小于预算数的主要原因：XXXXXXXX",     # a reason left blank
+    "“三公”经费财政拨款支出决算数比2020年度减少（增加）XXX万元",      # the concept too far from the blank
+])
+def test_a_blank_that_is_not_the_concepts_amount_cites_nothing(blank):
+    text = f"2021年部门决算情况说明\n{blank}。\n上海市某局2021年度无“三公”经费财政拨款支出。\n"
+    found = [f for f in extract(text).findings if f["rule"] == "placeholder"]
+    assert found and all(len(f["evidence"]) == 1 and "另处" not in f["message"] for f in found)
+
+
 @pytest.mark.parametrize("text, found", [
     ("慰问县级劳模28人，计3.68万元；；上级帮扶资金49.74万元。", True),
     ("增长31.79%。。主要原因", True),
