@@ -1,6 +1,7 @@
 """The store pipeline: every fetched URL becomes a source row; each document is stored once
-(by its SHA-256) and extracted once per extractor version, in a process pool on a worker
-thread, so that extraction never stalls the reactor's fetching."""
+(by its SHA-256) and extracted once per extractor version as a task (``service.tasks``): in a
+process pool on a worker thread, so that extraction never stalls the reactor's fetching, or, with
+a broker (FISCAL_BROKER_URL), by the Celery workers."""
 from __future__ import annotations
 
 import hashlib
@@ -13,6 +14,8 @@ from twisted.internet import task
 from twisted.internet.threads import deferToThread
 
 from extractors import __version__, warm_up
+from service import tasks
+from service.settings import get_settings
 from service.store.models import CrawlRun, Source
 from service.worker import GuardedExtraction
 
@@ -32,15 +35,17 @@ class StorePipeline:
                        settings.getint("CRAWL_EXTRACT_MEMORY_MB", 2048))
         pipeline.crawler = crawler
         pipeline.extracting = crawler.settings.getbool("CRAWL_EXTRACT", True)   # off: the benchmark's baseline
+        pipeline.broker = get_settings() if get_settings().broker_url else None
         return pipeline
 
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.spider = spider
         self.store = spider.store
-        if self.extracting:
+        if self.extracting and self.broker is None:
             warm_up()            # before the pool forks: its processes start with the lexicons loaded
-        self.extract = GuardedExtraction(self.workers, self.timeout, self.memory_mb)
+        self.extract = GuardedExtraction(self.workers, self.timeout, self.memory_mb) if self.broker is None else None
+        self.worker, self.lease = tasks.worker_id(), tasks.lease_s(self.timeout)
         try:
             with self.store.session.begin() as s:
                 run = s.get(CrawlRun, spider.run_id)
@@ -68,9 +73,11 @@ class StorePipeline:
         spider = spider or self.spider
         if self.heartbeat.running:
             self.heartbeat.stop()
-        self.extract.close()
+        if self.extract is not None:
+            self.extract.close()
         stats = self.crawler.stats
-        counts = {k: stats.get_value(f"fiscal/{k}", 0) for k in ("pages", "documents", "extracted", "unchanged", "errors")}
+        counts = {k: stats.get_value(f"fiscal/{k}", 0)
+                  for k in ("pages", "documents", "extracted", "queued", "unchanged", "errors")}
         with self.store.session.begin() as s:
             run = s.get(CrawlRun, spider.run_id, with_for_update=True)     # processes of one run add up
             before = run.counts or {}
@@ -117,12 +124,18 @@ class StorePipeline:
             pass                               # another crawler process stored it just now
         if not self.extracting or store.has_extraction(sha, __version__):
             return sha                          # the same file through another URL: extracted once
-        result, error = self.extract(body, item.get("filename"), item["url"], include_text=False)
-        try:
-            with self.lock, store.session.begin() as s:
-                store.put_extraction(s, sha, __version__, result, error)
-            store.remember(sha, __version__)
-            self.crawler.stats.inc_value("fiscal/extracted" if result else "fiscal/errors")
-        except IntegrityError:
-            pass
+        with self.lock, store.session.begin() as s:
+            fresh = tasks.ask(s, sha, __version__, item["url"])
+        if self.broker is not None:
+            if fresh:
+                from service import broker
+                broker.send([sha], __version__, self.broker)
+                self.crawler.stats.inc_value("fiscal/queued")
+            return sha
+        ran = tasks.run(store, sha, __version__, self._extract, self.worker, self.lease)
+        if isinstance(ran, tasks.Ran):
+            self.crawler.stats.inc_value("fiscal/extracted" if ran.error is None else "fiscal/errors")
         return sha
+
+    def _extract(self, data: bytes, filename: str | None, url: str | None):
+        return self.extract(data, filename, url, include_text=False)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages and services the tests use: Tesseract (OCR of scanned PDFs), LibreOffice (legacy .doc),
-# a CJK font (PDFs that render, scans to OCR, Chinese in screenshots), Chromium (browser tests). Installed from Debian's packages when missing and
+# a CJK font (PDFs that render, scans to OCR, Chinese in screenshots), Chromium (browser tests),
+# docker-compose (validates compose.yaml without a container engine). Installed from Debian's packages when missing and
 # running as root; otherwise the tests that need them skip with a reason. Under CI=true a
 # package that cannot be installed is a failure.
 set -u
@@ -10,6 +11,7 @@ tesseract --list-langs 2>/dev/null | grep -qx chi_sim || need+=(tesseract-ocr-ch
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)     # checks compose.yaml against the Compose spec
 status=0
 services() {
   # PostgreSQL (127.0.0.1:5432, trust, database test) and Redis (127.0.0.1:6379) for the store and

@@ -48,8 +48,8 @@ async def lifespan(app: FastAPI):
     await app.state.extractor.start()         # the lexicons are loaded here and in the pool
     gc.freeze()       # what start-up loaded lives as long as the process: keep it out of every collection
     app.state.ready = True
-    app.state.batches = batches.BatchRunner(app)
-    app.state.batches.start()
+    app.state.batches = batches.task_runner(app)
+    await app.state.batches.start()
     yield
     await app.state.batches.drain()
     app.state.extractor.close()

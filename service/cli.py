@@ -186,9 +186,65 @@ def cmd_export(args) -> int:
 def cmd_reprocess(args) -> int:
     from .exporter import reprocess
     from .settings import get_settings
-    done, failed = reprocess(args.db or get_settings().database_url)
-    sys.stderr.write(f"re-extracted {done} documents, {failed} failed\n")
+    settings = get_settings()
+
+    def progress(unfinished: int) -> None:
+        sys.stderr.write(f"\r{unfinished} tasks unfinished ")
+        sys.stderr.flush()
+    done, failed = reprocess(args.db or settings.database_url, settings, retry_failed=args.retry_failed,
+                             wait=not args.no_wait, progress=progress if sys.stderr.isatty() else None)
+    if settings.broker_url and args.no_wait:
+        sys.stderr.write("handed to the workers; `fiscal-extract status` shows their progress\n")
+    else:
+        sys.stderr.write(f"re-extracted {done} documents, {failed} failed\n")
     return 0
+
+
+def cmd_worker(args) -> int:
+    from .settings import get_settings
+    settings = get_settings()
+    if args.db:
+        settings = settings.model_copy(update={"database_url": args.db})
+    if not settings.broker_url:
+        sys.stderr.write("fiscal-extract worker: no broker; set FISCAL_BROKER_URL (redis://… or amqp://…). "
+                         "Without one, the service, the crawler and reprocess extract in their own processes.\n")
+        return 2
+    from .broker import run_worker, worker_concurrency
+    return run_worker(settings, args.concurrency or worker_concurrency(settings), args.loglevel)
+
+
+def cmd_status(args) -> int:
+    from extractors import __version__
+    from . import broker, tasks
+    from .settings import get_settings
+    from .store import get_store
+    settings = get_settings()
+    report = tasks.counts(get_store(args.db or settings.database_url), __version__)
+    report = {"extractor_version": __version__, "broker": _redacted(settings.broker_url),
+              "queue": broker.queue_name() if settings.broker_url else None,
+              "queue_length": broker.queue_length(settings) if settings.broker_url else None, **report}
+    unreachable = bool(settings.broker_url) and report["queue_length"] is None    # a worker's health check
+    if args.json:
+        sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 1 if unreachable else 0
+    s = report["seconds"]
+    lines = [f"extractor {__version__}; broker: {report['broker'] or 'none (each process extracts its own work)'}"]
+    if settings.broker_url:
+        length = report["queue_length"]
+        lines.append(f"queue {report['queue']}: {'cannot be read' if length is None else f'{length} messages waiting'}")
+    lines.append("tasks: " + ", ".join(f"{n} {k}" for k, n in report["tasks"].items()))
+    if report["failed_by_code"]:
+        lines.append("failed: " + ", ".join(f"{n} {code}" for code, n in report["failed_by_code"].items()))
+    if s["count"]:
+        lines.append(f"extraction time: {s['sum'] / s['count']:.3f} s per task over {s['count']} tasks")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 1 if unreachable else 0
+
+
+def _redacted(url: str | None) -> str | None:
+    """A broker address without its password."""
+    import re
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url) if url else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,9 +292,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_export)
-    p = sub.add_parser("reprocess", help="re-extract stored documents with this extractor version (no fetching)")
+    p = sub.add_parser("reprocess", help="re-extract stored documents with this extractor version (no fetching); "
+                                         "with FISCAL_BROKER_URL the workers do it")
     p.add_argument("--db")
+    p.add_argument("--retry-failed", action="store_true", help="try again the documents whose extraction failed")
+    p.add_argument("--no-wait", action="store_true", help="with a broker: hand the tasks on and return")
     p.set_defaults(func=cmd_reprocess)
+    p = sub.add_parser("worker", help="take extraction tasks from the broker (FISCAL_BROKER_URL) and store the results")
+    p.add_argument("--concurrency", type=int, help="tasks at once (default: FISCAL_WORKER_CONCURRENCY, else one per core)")
+    p.add_argument("--db", help="store URL (default: FISCAL_DATABASE_URL or ./var/fiscal.db)")
+    p.add_argument("--loglevel", default="INFO")
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("status", help="the task queue: messages waiting, tasks by state, failures by code, time per "
+                                      "task (exit 1 when the broker cannot be read)")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
     p = sub.add_parser("eval", help="score extraction against gold: each set and split apart (corpus/eval.yaml)")
     p.add_argument("sets", nargs="*", help="set ids of the manifest, or directories of *.gold.json (default: every set)")
     p.add_argument("--manifest", default="corpus/eval.yaml", help="the evaluation sets (default: %(default)s)")

@@ -71,23 +71,48 @@ def export_rows(db_url: str, fmt: str, path: str) -> int:
     return len(data)
 
 
-def reprocess(db_url: str) -> tuple[int, int]:
+def reprocess(db_url: str, settings=None, retry_failed: bool = False, wait: bool = True,
+              progress=None) -> tuple[int, int]:
+    """Every stored document extracted with this version (no fetching): its task asked for, then
+    run here one after another, or, with a broker, handed to the workers and (``wait``) followed
+    in the store until they are all finished. (documents done, documents failed) of this run."""
+    from . import tasks
+    from .settings import get_settings
+    settings = settings or get_settings()
     store = get_store(db_url)
+    if retry_failed:
+        tasks.retry_failed(store, __version__)
+    shas = list(dict.fromkeys(tasks.ask_missing(store, __version__) + tasks.unfinished(store, __version__, 0.0)))
+    if settings.broker_url:
+        from . import broker
+        broker.send(shas, __version__, settings)
+        return _followed(store, shas, progress) if wait else (0, 0)
+    from .worker import GuardedExtraction
+    extraction = GuardedExtraction(1, settings.extract_timeout_s, settings.extract_memory_mb)
+    worker, lease = tasks.worker_id(), tasks.lease_s(settings.extract_timeout_s)
     done = failed = 0
-    with store.session() as s:
-        shas = s.scalars(select(Document.sha256)).all()
-    for sha in shas:
-        if store.has_extraction(sha, __version__):
-            continue
-        with store.session() as s:
-            doc = s.get(Document, sha)
-            data, name = doc.content, doc.filename
-        try:
-            result, error = extract(data, name).to_dict(include_text=False), None
-            done += 1
-        except ExtractionError as e:
-            result, error = None, e.to_problem()
-            failed += 1
-        with store.session.begin() as s:
-            store.put_extraction(s, sha, __version__, result, error)
+    try:
+        for sha in shas:
+            ran = tasks.run(store, sha, __version__, lambda data, name, url: extraction(data, name, url, include_text=False),
+                            worker, lease)
+            if isinstance(ran, tasks.Ran):
+                done, failed = (done + 1, failed) if ran.error is None else (done, failed + 1)
+    finally:
+        extraction.close()
     return done, failed
+
+
+def _followed(store, shas: list[str], progress, poll_s: float = 0.5) -> tuple[int, int]:
+    """Wait until the workers have finished every task of this version, as the store shows them;
+    then how many of these documents were done and failed."""
+    import time
+    from . import tasks
+    while True:
+        left = tasks.counts(store, __version__)["tasks"]
+        unfinished = left["queued"] + left["running"]
+        if progress is not None:
+            progress(unfinished)
+        if unfinished == 0:
+            break
+        time.sleep(poll_s)
+    return tasks.finished_counts(store, __version__, shas)

@@ -64,8 +64,41 @@ def observe_result(summary: dict) -> None:
         labelled(FINDINGS, rule, severity).inc()
 
 
-def metrics_body() -> tuple[bytes, str]:
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+def metrics_body(extra: bytes = b"") -> tuple[bytes, str]:
+    return generate_latest(REGISTRY) + extra, CONTENT_TYPE_LATEST
+
+
+class _Snapshot:
+    """A collector of values read once, at the scrape (the queue's state is the store's and the
+    broker's, shared by every process and machine, not this process's counters)."""
+
+    def __init__(self, families) -> None:
+        self.families = families
+
+    def collect(self):
+        return iter(self.families)
+
+
+def queue_metrics(report: dict, queue_length: int | None) -> bytes:
+    """The task queue in the exposition format: messages waiting in the broker, tasks by state,
+    failed tasks by error code, and the extraction time per task."""
+    from prometheus_client.core import GaugeMetricFamily, SummaryMetricFamily
+    families = []
+    if queue_length is not None:
+        families.append(GaugeMetricFamily("fiscal_queue_messages", "Task messages waiting in the broker",
+                                          value=queue_length))
+    tasks = GaugeMetricFamily("fiscal_tasks", "Extraction tasks of this extractor version by state",
+                              labels=["status"])
+    for status, n in report["tasks"].items():
+        tasks.add_metric([status], n)
+    failed = GaugeMetricFamily("fiscal_tasks_failed", "Failed extraction tasks by error code", labels=["code"])
+    for code, n in report["failed_by_code"].items():
+        failed.add_metric([code], n)
+    seconds = SummaryMetricFamily("fiscal_task_seconds", "Extraction time per finished task",
+                                  count_value=report["seconds"]["count"], sum_value=report["seconds"]["sum"])
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Snapshot(families + [tasks, failed, seconds]))
+    return generate_latest(registry)
 
 
 def header(scope, name: bytes) -> bytes | None:

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     crawl_max_per_key: int = 2
     crawl_log_dir: str = "var/crawls"         # each crawl's output, for GET /v1/crawls/{id}'s error
     public_url: str | None = None             # the service's public address (JSON-LD @context); else relative
+    broker_url: str | None = None             # redis://… or amqp://…: extraction tasks go to Celery workers
+                                              # (fiscal-extract worker); else each process runs its own
+    broker_visibility_s: float | None = None  # Redis: an unacknowledged task is delivered again after this
+                                              # (a lost worker's); default: the task lease + 30 s
+    worker_concurrency: int = 0               # tasks at once per `fiscal-extract worker` (0: one per core)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,14 +1,13 @@
-"""Batches: many documents in one request, processed in the background with bounded
-concurrency; progress, per-document status and JSON Lines results; idempotent with an
+"""Batches: many documents in one request, each an extraction task (``service.tasks``) run in the
+background, by this server without a broker or by the Celery workers with one; progress and
+per-document status read from the tasks' rows; JSON Lines results; idempotent with an
 Idempotency-Key; stored, so they survive a restart."""
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import socket
+import time
 import uuid
-from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 import orjson
@@ -16,17 +15,18 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from extractors import Errors, ExtractionError, __version__
 
+from .. import tasks
 from ..auth import Caller, ExtractCaller
 from ..observability import log, observe_result
 from ..responses import NDJSONResponse
 from ..schemas import PROBLEM_RESPONSES, ExtractRequest
 from ..store.db import clean_text
-from ..store.models import Batch, BatchItem, Document
+from ..store.models import Batch, BatchItem, ExtractionTask
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 BatchId = Annotated[str, Path(pattern="^[0-9a-f-]{36}$")]
@@ -94,14 +94,14 @@ async def create_batch(request: Request, caller: ExtractCaller,
             return earlier
     batch_id = str(uuid.uuid4())
     try:
-        await run_in_threadpool(_write_batch, store, batch_id, key, caller.key_id, docs)
+        fresh = await run_in_threadpool(_write_batch, store, batch_id, key, caller.key_id, docs)
     except IntegrityError:
         # the same Idempotency-Key in a concurrent request of this caller
         earlier = _earlier(request, key, fingerprint) if key else None
         if earlier is None:
             raise ExtractionError(Errors.E015, "a concurrent request is storing the same batch; retry") from None
         return earlier
-    request.app.state.batches.submit(batch_id)
+    await request.app.state.batches.hand_on(fresh)
     return JSONResponse(_status(request, caller, batch_id), status_code=202,
                         headers={"location": f"/v1/batches/{batch_id}"})
 
@@ -112,16 +112,18 @@ def _namespaced(caller: Caller, idempotency_key: str | None) -> str | None:
     return f"{caller.key_id or '-'}:{key}" if key else None
 
 
-def _write_batch(store, batch_id: str, key: str | None, owner: str | None, docs) -> None:
+def _write_batch(store, batch_id: str, key: str | None, owner: str | None, docs) -> list[str]:
     """The documents first (each written at once, a concurrent copy of the same one being no
-    error), then the batch and its items, which refer to them."""
+    error), then the batch, its items, which refer to them, and the task of each document not yet
+    asked for with this version; the documents whose tasks this call asked for, to hand on."""
     with store.session.begin() as s:
         shas = [store.put_document(s, data, None, name, key_id=owner) for data, name in docs]
-        s.add(Batch(id=batch_id, idempotency=key, api_key_id=owner))
+        s.add(Batch(id=batch_id, idempotency=key, api_key_id=owner, extractor_version=__version__))
         s.flush()
         for i, ((_, name), sha) in enumerate(zip(docs, shas)):
             s.add(BatchItem(batch_id=batch_id, position=i, filename=clean_text(name, 500), document_sha256=sha,
                             status="queued"))
+        return [sha for sha in dict.fromkeys(shas) if tasks.ask(s, sha, __version__)]
 
 
 def _earlier(request: Request, key: str, fingerprint: str) -> JSONResponse | None:
@@ -148,17 +150,33 @@ def _owned(s, caller: Caller, batch_id: str) -> Batch:
     return batch
 
 
+def _items(s, batch: Batch) -> list[dict]:
+    """Each item as its document's task stands (an item of a batch stored before tasks existed:
+    as the item says)."""
+    version = batch.extractor_version or __version__
+    shas = {i.document_sha256 for i in batch.items}
+    work = {t.document_sha256: t for t in s.scalars(select(ExtractionTask).where(
+        ExtractionTask.extractor_version == version, ExtractionTask.document_sha256.in_(shas)))}
+    items = []
+    for i in batch.items:
+        task = work.get(i.document_sha256)
+        status, error = (task.status, task.error) if task is not None else (i.status, i.error)
+        items.append({"position": i.position, "filename": i.filename, "sha256": i.document_sha256,
+                      "status": status, "error": error if status == "failed" else None})
+    return items
+
+
 def _status(request: Request, caller: Caller | None, batch_id: str) -> dict:
     """A batch's progress; ``caller`` must own it (None: the caller's own Idempotency-Key found it)."""
     with request.app.state.store.session() as s:
         batch = s.get(Batch, batch_id) if caller is None else _owned(s, caller, batch_id)
         if batch is None:
             raise ExtractionError(Errors.E007, f"no batch {batch_id}")
-        items = [{"position": i.position, "filename": i.filename, "sha256": i.document_sha256,
-                  "status": i.status, "error": i.error} for i in batch.items]
+        items = _items(s, batch)
     done = sum(i["status"] == "done" for i in items)
     failed = sum(i["status"] == "failed" for i in items)
-    state = "done" if done + failed == len(items) else ("running" if done + failed else "queued")
+    started = any(i["status"] != "queued" for i in items)
+    state = "done" if done + failed == len(items) else ("running" if started else "queued")
     return {"id": batch_id, "status": state, "total": len(items), "done": done, "failed": failed,
             "items": items, "results": f"/v1/batches/{batch_id}/results"}
 
@@ -176,22 +194,33 @@ def batch_results(request: Request, caller: ExtractCaller, batch_id: BatchId) ->
     lines = []
     with store.session() as s:
         batch = _owned(s, caller, batch_id)
-        for item in batch.items:
-            if item.status == "done":
-                row = store.latest_extraction(s, item.document_sha256)
-                lines.append({"position": item.position, "result": row.result if row else None})
-            elif item.status == "failed":
-                lines.append({"position": item.position, "error": item.error})
+        for item in _items(s, batch):
+            if item["status"] == "done":
+                row = store.latest_extraction(s, item["sha256"])
+                lines.append({"position": item["position"], "result": row.result if row else None})
+            elif item["status"] == "failed":
+                lines.append({"position": item["position"], "error": item["error"]})
             else:
-                lines.append({"position": item.position, "status": item.status})
+                lines.append({"position": item["position"], "status": item["status"]})
     return Response(b"".join(orjson.dumps(line) + b"\n" for line in lines), media_type="application/x-ndjson")
 
 
-class BatchRunner:
-    """Runs queued batch items through the extraction pool, a few at a time. Every server worker
-    runs one; an item is extracted by the worker that claims it, under a lease that another
-    worker may take over once it has run out (the first worker died), so that an item is
-    extracted once however many workers resume the same batches after a restart."""
+def adopt_queued_items(store, version: str = __version__) -> int:
+    """Tasks for the queued items of batches stored before tasks existed."""
+    with store.session.begin() as s:
+        shas = s.scalars(select(BatchItem.document_sha256).where(
+            BatchItem.status == "queued", BatchItem.document_sha256.is_not(None),
+            ~select(ExtractionTask.document_sha256).where(
+                ExtractionTask.document_sha256 == BatchItem.document_sha256,
+                ExtractionTask.extractor_version == version).exists()).distinct()).all()
+        return sum(tasks.ask(s, sha, version) for sha in shas)
+
+
+class InProcessTasks:
+    """Without a broker: the tasks this server asked for run here, through its extraction pool, a
+    few at a time; at start-up and every ``SWEEP_S``, those that nobody works on (a server stopped
+    mid-batch). Each is claimed before it runs, so two servers resuming the same batches after a
+    restart extract each document once."""
 
     SWEEP_S = 15.0
 
@@ -199,97 +228,122 @@ class BatchRunner:
         self.app = app
         settings = app.state.settings
         self.semaphore = asyncio.Semaphore(settings.batch_concurrency)
-        self.lease = timedelta(seconds=settings.extract_timeout_s * 2 + 30)
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.tasks: set[asyncio.Task] = set()
+        self.lease_s = tasks.lease_s(settings.extract_timeout_s)
+        self.worker = tasks.worker_id()
         self.running: set[str] = set()
+        self.loops: set[asyncio.Task] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None      # set at start
 
-    def submit(self, batch_id: str) -> None:
-        if batch_id in self.running:
-            return
-        self.running.add(batch_id)
-        task = asyncio.get_running_loop().create_task(self._run(batch_id))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        task.add_done_callback(lambda _: self.running.discard(batch_id))
+    async def hand_on(self, shas: list[str]) -> None:
+        self._hand_on(shas)
+
+    def _hand_on(self, shas: list[str]) -> None:
+        """(on the event loop)"""
+        for sha in shas:
+            if sha in self.running:
+                continue
+            self.running.add(sha)
+            self._spawn(self._task(sha), lambda _, sha=sha: self.running.discard(sha))
+
+    def _spawn(self, coroutine, done=None) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.loops.add(task)
+        task.add_done_callback(self.loops.discard)
+        if done is not None:
+            task.add_done_callback(done)
 
     def resume(self) -> None:
-        """At start-up, and every ``SWEEP_S``: the batches with items no live worker holds."""
-        now = datetime.now(timezone.utc)
-        with self.app.state.store.session() as s:
-            ids = s.scalars(select(BatchItem.batch_id).where(
-                BatchItem.status == "queued",
-                or_(BatchItem.lease_until.is_(None), BatchItem.lease_until < now)).distinct()).all()
-        for batch_id in ids:
-            self.submit(batch_id)
+        """(from any thread but the event loop's: it reads the store) The tasks nobody works on,
+        run here: queued, or under a lease that ran out."""
+        store = self.app.state.store
+        adopt_queued_items(store)
+        shas = tasks.unfinished(store, __version__, 0.0)
+        if shas and self.loop is not None:
+            self.loop.call_soon_threadsafe(self._hand_on, shas)
 
-    async def sweep_forever(self) -> None:
+    async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(self.SWEEP_S)
             try:
-                self.resume()
+                await run_in_threadpool(self.resume)
             except Exception:            # a store that is down now is tried again at the next sweep
-                log.exception("batch sweep failed")
+                log.exception("task sweep failed")
 
-    async def _run(self, batch_id: str) -> None:
-        store = self.app.state.store
-        with store.session() as s:
-            queued = [(i.id, i.document_sha256, i.filename) for i in
-                      s.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id, BatchItem.status == "queued"))]
-        await asyncio.gather(*(self._item(*q) for q in queued))
-        with store.session.begin() as s:
-            batch = s.get(Batch, batch_id)
-            if batch is not None and all(i.status != "queued" for i in batch.items):
-                batch.finished_at = batch.finished_at or datetime.now(timezone.utc)
+    async def _task(self, sha: str) -> None:
+        try:
+            await self._run(sha)
+        except Exception:                    # a store fault: the sweep tries the task again
+            log.exception("task %s could not be run", sha)
 
-    def _claim(self, item_id: int) -> bool:
-        now = datetime.now(timezone.utc)
-        with self.app.state.store.session.begin() as s:
-            claimed = s.execute(update(BatchItem).where(
-                BatchItem.id == item_id, BatchItem.status == "queued",
-                or_(BatchItem.lease_until.is_(None), BatchItem.lease_until < now),
-            ).values(claimed_by=self.worker, lease_until=now + self.lease))
-            return claimed.rowcount == 1
-
-    async def _item(self, item_id: int, sha: str, filename: str | None) -> None:
+    async def _run(self, sha: str) -> None:
         store = self.app.state.store
         async with self.semaphore:
-            if not await run_in_threadpool(self._claim, item_id):
-                return                     # another worker has it
+            claimed = await run_in_threadpool(tasks.claim, store, sha, __version__, self.worker, self.lease_s)
+            if not isinstance(claimed, tasks.Claim):
+                return                       # finished, or another live worker has it
+            started = time.perf_counter()
             try:
-                error = await self._extract(sha, filename)
-            except Exception as e:         # a defect of ours or a store fault: the item still ends
-                log.exception("batch item %s failed", item_id)
-                error = ExtractionError(Errors.E017, f"{type(e).__name__}: {e}").to_problem()
-            with store.session.begin() as s:
-                item = s.get(BatchItem, item_id)
-                item.status, item.error = ("done", None) if error is None else ("failed", error)
+                payload = await self.app.state.extractor.run(claimed.data, claimed.filename, claimed.source_url,
+                                                             include_text=False)
+                result, error = orjson.loads(payload), None
+                observe_result({"doc_type": result["document"]["doc_type"],
+                                "findings": [(f["rule"], f["severity"]) for f in result["findings"]]})
+            except ExtractionError as e:
+                result, error = None, e.to_problem()
+            except Exception as e:           # a defect of ours: the task still ends
+                log.exception("task %s failed", sha)
+                result, error = None, ExtractionError(Errors.E017, f"{type(e).__name__}: {e}").to_problem()
+            await run_in_threadpool(tasks.finish, store, claimed, result, error, time.perf_counter() - started)
 
-    async def _extract(self, sha: str, filename: str | None) -> dict | None:
-        """The item's document extracted and stored (once per extractor version); its problem, or None."""
-        store = self.app.state.store
-        if store.has_extraction(sha, __version__):
-            return None
-        with store.session() as s:
-            data = s.get(Document, sha).content
-        try:
-            payload = await self.app.state.extractor.run(data, filename, include_text=False)
-        except ExtractionError as e:
-            return e.to_problem()
-        result = orjson.loads(payload)
-        observe_result({"doc_type": result["document"]["doc_type"],
-                        "findings": [(f["rule"], f["severity"]) for f in result["findings"]]})
-        with store.session.begin() as s:
-            store.put_extraction(s, sha, __version__, result, None)
-            s.get(Document, sha).media_type = result["document"]["source"]["media_type"]
-        store.remember(sha, __version__)
-        return None
-
-    def start(self) -> None:
-        self.resume()
-        task = asyncio.get_running_loop().create_task(self.sweep_forever())
-        self.tasks.add(task)
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await run_in_threadpool(self.resume)
+        self._spawn(self._sweep_forever())
 
     async def drain(self) -> None:
-        for task in list(self.tasks):
+        for task in list(self.loops):
             task.cancel()
+
+
+class BrokerTasks:
+    """With a broker: the tasks go to the Celery workers; this server sweeps for lost ones."""
+
+    SWEEP_S = 15.0
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.loops: set[asyncio.Task] = set()
+
+    async def hand_on(self, shas: list[str]) -> None:
+        from .. import broker as queue
+        if shas:
+            await run_in_threadpool(queue.send, shas, __version__, self.app.state.settings)
+
+    async def _sweep_forever(self) -> None:
+        from .. import broker as queue
+        while True:
+            try:
+                await run_in_threadpool(queue.sweep, self.app.state.settings)
+            except Exception:
+                log.exception("task sweep failed")
+            await asyncio.sleep(self.SWEEP_S)
+
+    async def start(self) -> None:
+        fresh = await run_in_threadpool(adopt_queued_items, self.app.state.store)
+        if fresh:
+            await run_in_threadpool(self._send_adopted)
+        task = asyncio.get_running_loop().create_task(self._sweep_forever())
+        self.loops.add(task)
+        task.add_done_callback(self.loops.discard)
+
+    def _send_adopted(self) -> None:
+        from .. import broker as queue
+        queue.send(tasks.unfinished(self.app.state.store, __version__, 0.0), __version__, self.app.state.settings)
+
+    async def drain(self) -> None:
+        for task in list(self.loops):
+            task.cancel()
+
+
+def task_runner(app):
+    return BrokerTasks(app) if app.state.settings.broker_url else InProcessTasks(app)

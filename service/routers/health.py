@@ -3,12 +3,14 @@ import os
 import socket
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from extractors import SCHEMA_VERSION, __version__
 
 from ..auth import authorize, key_scope
-from ..observability import metrics_body
+from .. import tasks
+from ..observability import log, metrics_body, queue_metrics
 from ..schemas import PROBLEM_RESPONSES
 
 router = APIRouter(tags=["operations"])
@@ -37,5 +39,19 @@ def readyz(request: Request) -> JSONResponse:
             response_class=PlainTextResponse, responses=PROBLEM_RESPONSES, openapi_extra=key_scope("metrics"))
 async def metrics(request: Request) -> Response:
     await authorize(request, "metrics", also="admin")
-    body, ctype = metrics_body()
+    body, ctype = metrics_body(await run_in_threadpool(_queue, request.app.state))
     return Response(body, media_type=ctype)
+
+
+def _queue(state) -> bytes:
+    """The task queue's metrics, or none when the store cannot be read now (the process's own
+    metrics still answer)."""
+    try:
+        length = None
+        if state.settings.broker_url:
+            from .. import broker
+            length = broker.queue_length(state.settings)
+        return queue_metrics(tasks.counts(state.store, __version__), length)
+    except Exception:
+        log.exception("the task queue's metrics could not be read")
+        return b""

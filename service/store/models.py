@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+from sqlalchemy import (JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -85,6 +85,7 @@ class Batch(Base):
     api_key_id: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    extractor_version: Mapped[str | None] = mapped_column(String(40))   # its documents' tasks are of this version
     items: Mapped[list["BatchItem"]] = relationship(back_populates="batch", order_by="BatchItem.position",
                                                     cascade="all, delete-orphan")
 
@@ -96,11 +97,35 @@ class BatchItem(Base):
     position: Mapped[int] = mapped_column(Integer)
     filename: Mapped[str | None] = mapped_column(String(500))
     document_sha256: Mapped[str | None] = mapped_column(ForeignKey("documents.sha256"))
+    # an item's state is its document's extraction task's (ExtractionTask); these say it for the
+    # items of batches stored before tasks existed (revision 0004), and are not written since
     status: Mapped[str] = mapped_column(String(20), default="queued")    # queued | done | failed
     error: Mapped[dict | None] = mapped_column(JSON)
-    claimed_by: Mapped[str | None] = mapped_column(String(100))          # the worker extracting it
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))   # then another may
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     batch: Mapped[Batch] = relationship(back_populates="items")
+
+
+class ExtractionTask(Base):
+    """The work of extracting one document with one extractor version: asked for once (the row is
+    unique), claimed by one worker at a time under a lease, finished once. Every way of asking for
+    work (a batch, ``reprocess``, the crawler) writes this row, so a task delivered twice, or again
+    after its worker was lost, extracts the document once; progress is read from here."""
+    __tablename__ = "extraction_tasks"
+    __table_args__ = (Index("ix_extraction_tasks_status", "status"),)
+    document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256", ondelete="CASCADE"), primary_key=True)
+    extractor_version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")   # queued | running | done | failed
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)            # claims: 1 unless a worker was lost
+    claimed_by: Mapped[str | None] = mapped_column(String(200))          # host:pid of the worker on it
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seconds: Mapped[float | None] = mapped_column(Float)                 # the extraction's own time
+    error_code: Mapped[str | None] = mapped_column(String(8))
+    error: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Source(Base):
