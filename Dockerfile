@@ -1,10 +1,11 @@
 # fiscal-extract: the API, a Celery worker or a crawler, by the command it is started with
 # (compose.yaml runs all three). The system tools the extractor uses come from Debian: Tesseract with
-# simplified Chinese (scanned PDFs), LibreOffice writer (legacy .doc), the CJK font (rendering).
+# simplified Chinese (scanned PDFs), LibreOffice writer (legacy .doc), the CJK font (rendering),
+# Chromium (the crawler renders listings that portals build in the browser).
 FROM python:3.11-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui fonts-wqy-microhei \
+      tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui fonts-wqy-microhei chromium \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 fiscal && mkdir /data && chown fiscal /data
 WORKDIR /app

@@ -7,6 +7,8 @@ import time
 from scrapy import signals
 from twisted.internet import task
 
+from . import outcomes
+
 
 class Progress:
     def __init__(self, crawler) -> None:
@@ -27,6 +29,7 @@ class Progress:
         return {k: stats.get_value(f"fiscal/{k}", 0) for k in ("pages", "documents", "extracted", "unchanged", "errors")}
 
     def opened(self, spider):
+        outcomes.quiet_scrapy_logs()
         if self.live:
             self.loop.start(1.0, now=False)
 
@@ -47,3 +50,10 @@ class Progress:
                          f"crawl {spider.portal.name} ({spider.run_id}) {reason}: pages {c['pages']}, documents "
                          f"{c['documents']}, extracted {c['extracted']}, unchanged {c['unchanged']}, errors "
                          f"{c['errors']} in {elapsed:.1f} s\n")
+        unrendered = self.crawler.stats.get_value("fiscal/render_unavailable", 0)
+        if unrendered:
+            sys.stderr.write(f"  {unrendered} page{'s' if unrendered > 1 else ''} built by scripts could not be rendered: "
+                             "install Chromium (Debian package chromium)\n")
+        for kind, (count, example) in sorted(spider.failures.items(), key=lambda kv: -kv[1][0]):
+            sys.stderr.write(f"  failed: {count} URL{'s' if count > 1 else ''}: {outcomes.CLASSES[kind]} "
+                             f"(e.g. {example})\n")

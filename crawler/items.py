@@ -15,4 +15,5 @@ class SourceItem(scrapy.Item):
     last_modified = scrapy.Field()
     links = scrapy.Field()           # [[url, kind], …] for pages
     error = scrapy.Field()
+    failure = scrapy.Field()         # the class of a failed fetch (crawler/outcomes.py)
     filename = scrapy.Field()

@@ -14,6 +14,7 @@ from twisted.internet import task
 from twisted.internet.threads import deferToThread
 
 from extractors import __version__, warm_up
+from extractors.pipeline import is_disclosure
 from service import tasks
 from service.settings import get_settings
 from service.store.models import CrawlRun, Source
@@ -27,6 +28,7 @@ class StorePipeline:
     def __init__(self, workers: int, timeout: float, memory_mb: int) -> None:
         self.workers, self.timeout, self.memory_mb = workers, timeout, memory_mb
         self.lock = threading.Lock()        # SQLite takes one writer at a time
+        self._read: dict[str, dict] = {}    # a judged page's result, until its task takes it
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -90,8 +92,11 @@ class StorePipeline:
     def _handle(self, item: dict) -> dict:
         sha = None
         body = item.pop("body", None)
+        if body and item["kind"] == "page":
+            body = self._judged(body, item)
         if body:
             sha = self._document(body, item)
+            self._read.pop(sha, None)      # read already, by another URL's copy
         try:
             row = self._record(item, body, sha)
         except IntegrityError:              # another crawler process recorded this URL at the same moment
@@ -104,6 +109,7 @@ class StorePipeline:
             row = s.get(Source, item["url"]) or Source(url=item["url"])
             row.portal, row.kind, row.status = self.spider.portal.name, item["kind"], item["status"]
             row.http_status, row.error, row.run_id = item.get("http_status"), item.get("error"), self.spider.run_id
+            row.failure = item.get("failure")
             row.fetched_at = datetime.now(timezone.utc)
             if item["status"] == "done":
                 row.etag, row.last_modified = item.get("etag"), item.get("last_modified")
@@ -137,5 +143,22 @@ class StorePipeline:
             self.crawler.stats.inc_value("fiscal/extracted" if ran.error is None else "fiscal/errors")
         return sha
 
+    def _judged(self, body: bytes, item: dict) -> bytes | None:
+        """A page the lexicon's first test let through, kept when the extractor reads a
+        disclosure in it (its result kept for the task, which then costs nothing more). With a
+        broker the workers read it, and a page that is none is kept with its result."""
+        if not self.extracting or self.broker is not None:
+            self.crawler.stats.inc_value("fiscal/documents")
+            return body
+        result, error = self.extract(body, None, item["url"], include_text=False)
+        if result is None or not is_disclosure(result):
+            return None
+        self.crawler.stats.inc_value("fiscal/documents")
+        self._read[hashlib.sha256(body).hexdigest()] = result
+        return body
+
     def _extract(self, data: bytes, filename: str | None, url: str | None):
+        result = self._read.pop(hashlib.sha256(data).hexdigest(), None)
+        if result is not None:
+            return result, None
         return self.extract(data, filename, url, include_text=False)

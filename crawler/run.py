@@ -9,9 +9,17 @@ from scrapy.crawler import CrawlerProcess
 
 from service.settings import get_settings
 
-from . import config
+from . import config, render
 from .settings import DEFAULTS, UNPOLITE, redis_settings
 from .spiders.portal import PortalSpider
+
+
+def seeds(portal_file: str | None = None, seed: str | None = None, region: str | None = None) -> list[tuple[str, str]]:
+    """(name, URL) of the pages a crawl would start from, fetching nothing."""
+    if region:
+        return config.region_seeds(region)
+    portal = config.load(portal_file, seed)
+    return [(portal.name, url) for url in portal.start_urls]
 
 
 def crawl(portal_file: str | None = None, seed: str | None = None, db_url: str = "sqlite:///var/fiscal.db",
@@ -30,6 +38,10 @@ def crawl(portal_file: str | None = None, seed: str | None = None, db_url: str =
     if redis_url:
         settings.update(redis_settings(redis_url, run_id))
     settings["CRAWL_ALLOW_PRIVATE"] = allow_private
+    if portal.render != "never":
+        browser = render.settings(allow_private)
+        handlers = {**settings["DOWNLOAD_HANDLERS"], **browser.pop("DOWNLOAD_HANDLERS", {})}
+        settings.update(browser, DOWNLOAD_HANDLERS=handlers)
     settings["CRAWL_EXTRACT"] = os.environ.get("FISCAL_CRAWL_EXTRACT", "1") != "0"
     limits = get_settings()
     settings["CRAWL_EXTRACT_TIMEOUT"] = limits.extract_timeout_s

@@ -58,6 +58,26 @@ def _import_decoders() -> None:
     from .decode import html, pdf, text  # noqa: F401
 
 
+_MONEY_UNIT = re.compile(r"\d\s*(?:万元|亿元|千元|元)")
+
+
+def looks_like_disclosure(text: str) -> bool:
+    """A cheap first test of a web page, from the lexicon, before any extraction: a concept term
+    (三公经费, 本年支出合计 …) and an amount of money, in the working copy (quotes and spaces
+    folded: “三公”经费 is 三公经费). Whether it is a disclosure is then ``is_disclosure``'s."""
+    lex = _engine()[0]
+    working = normalize(text[:200_000]).text
+    return bool(_MONEY_UNIT.search(working)) and any(kind == "concept" for *_, kind, _ in lex.find_terms(working))
+
+
+def is_disclosure(result: dict) -> bool:
+    """A result (v1 JSON) that reads a disclosure: a document type, a fiscal year, and at least
+    one fact or line item."""
+    doc = result.get("document") or {}
+    return doc.get("doc_type", "unknown") != "unknown" and doc.get("fiscal_year") is not None and \
+        bool(result.get("facts") or result.get("line_items"))
+
+
 def extract(source: str | bytes, filename: str | None = None, source_url: str | None = None,
             tokens: bool = False) -> Result:
     """Read one disclosure (text, or bytes with an optional file name) into a v1 :class:`Result`."""

@@ -161,9 +161,20 @@ def _gold_dir(s) -> Path | None:
 
 
 def cmd_crawl(args) -> int:
-    from crawler.run import crawl
+    from crawler.run import crawl, seeds
     from .settings import get_settings
     db = args.db or get_settings().database_url
+    if args.portal == "report" and not Path("report").is_file():
+        from crawler.report import report
+        return report(db, args.run_id, args.region, json_out=args.json)
+    if args.dry_run:
+        try:
+            for name, url in seeds(args.portal, args.seed, args.region):
+                print(f"{name}\t{url}")
+        except ValueError as e:
+            sys.stderr.write(f"{e}\n")
+            return 2
+        return 0
     try:
         run_id = crawl(args.portal, args.seed, db, args.redis, args.run_id, args.allow_private_addresses,
                        polite=not args.no_politeness,
@@ -172,6 +183,27 @@ def cmd_crawl(args) -> int:
         sys.stderr.write(f"{e}\n")
         return 2
     print(run_id)
+    from crawler.report import fetched
+    if not fetched(db, run_id):
+        sys.stderr.write("nothing was fetched: see the failures above\n")
+        return 1
+    return 0
+
+
+def cmd_portals(args) -> int:
+    from crawler.config import places
+    try:
+        rows = places(args.region)
+    except ValueError as e:
+        sys.stderr.write(f"{e}\n")
+        return 2
+    if args.json:
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    for r in rows:
+        where = "/".join(x for x in (r["province"], r["city"], r["county"]) if x)
+        check = f"{r.get('page_available') or '?'} {r.get('http_status') or '-'} {r.get('page_type') or ''}".strip()
+        print(f"{where}\t{r['level']}\t{r['url'] or '(no URL)'}\t{check}")
     return 0
 
 
@@ -275,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     k = keys.add_parser("revoke", help="revoke a key by its id")
     k.add_argument("id")
     p.set_defaults(func=cmd_keys)
-    p = sub.add_parser("crawl", help="crawl a 预决算公开 portal and store every disclosure with its extraction")
+    p = sub.add_parser("crawl", help="crawl a 预决算公开 portal and store every disclosure with its extraction; "
+                                     "`crawl report [--run-id ID]`: what a crawl found and what failed")
     p.add_argument("portal", nargs="?", help="a portal YAML (see crawler/portals/generic.yaml)")
     p.add_argument("--seed", help="a start URL, with the generic configuration")
     p.add_argument("--region", help="start from the portal directory's pages for a province, city or county")
@@ -286,7 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="let the crawler reach loopback and private networks (tests, intranets)")
     p.add_argument("--no-politeness", action="store_true", help="no delay or throttle (your own test portal only)")
     p.add_argument("--timeout", type=float, help="download timeout in seconds")
+    p.add_argument("--dry-run", action="store_true", help="print the start URLs (name, URL) and fetch nothing")
+    p.add_argument("--json", action="store_true", help="crawl report: as JSON")
     p.set_defaults(func=cmd_crawl)
+    p = sub.add_parser("portals", help="the packaged directory of 预决算公开 pages (3,215 places) with its link check")
+    p.add_argument("--region", help="a province, city or county: it and the places in it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_portals)
     p = sub.add_parser("export", help="one row per fact or line item across the stored documents")
     p.add_argument("--format", choices=["csv", "xlsx", "jsonl", "parquet"], required=True)
     p.add_argument("--db")
@@ -325,6 +364,10 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
     try:
         return args.func(args)
+    except BrokenPipeError:             # the reader went away (… | head): not an error of ours
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except SQLAlchemyError as e:
         # a store that cannot be reached (a closed port, a wrong password, a read-only file): one line
         reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:300]

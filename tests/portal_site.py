@@ -180,12 +180,13 @@ class Handler(BaseHTTPRequestHandler):
         if found is None:
             self._send(404, b"not found", "text/plain")
             return
-        body, ctype = found
+        body, ctype, *more = found                  # (body, Content-Type[, more headers])
         etag = '"' + hashlib.sha1(body).hexdigest() + '"'
         if self.headers.get("If-None-Match") == etag:
             self._send(304, b"", None, {"ETag": etag})
             return
-        self._send(200, body, ctype, {"ETag": etag, "Last-Modified": "Wed, 01 Jan 2025 00:00:00 GMT"})
+        self._send(200, body, ctype, {"ETag": etag, "Last-Modified": "Wed, 01 Jan 2025 00:00:00 GMT",
+                                      **(more[0] if more else {})})
 
     def _send(self, status, body, ctype, headers=None):
         self.send_response(status)

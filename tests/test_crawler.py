@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -81,6 +82,21 @@ def test_each_fault_is_recorded_with_its_error(portal, first_crawl):
     assert len(rows(db, f"select url from sources where sha256='{sha}'")) == 2      # two URLs, one document
     wrong_type = [r for r in rows(db, "select media_type, sha256 from sources where url like '%/files/160.pdf'")]
     assert wrong_type[0][0].startswith("text/html") and wrong_type[0][1]
+
+
+def test_every_fault_has_its_class_in_the_report(portal, first_crawl):
+    db, run_id, log, _ = first_crawl
+    classes = {r[0].removeprefix(portal.url): r[1] for r in rows(db, "select url, failure from sources where status='failed'")}
+    assert classes["/yjs/detail/missing.html"] == "4xx" and classes["/yjs/broken.html"] == "5xx"
+    assert classes["/files/truncated.pdf"] == "data_loss" and classes["/files/slow.pdf"] == "timeout"
+    assert classes["/private/secret.pdf"] == "robots" and classes["/loop/a"] == "redirect"
+    p = subprocess.run([sys.executable, "-m", "service.cli", "crawl", "report", "--run-id", run_id, "--db", db, "--json"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+    import json
+    report = json.loads(p.stdout)
+    assert {k: v["count"] for k, v in report["failures"].items()} == dict(Counter(classes.values()))
+    assert sum(d["documents"] for d in report["disclosures"]) == rows(db, "select count(*) from extractions where result is not null")[0][0]
+    assert "Traceback" not in log and "failed: 1 URL: robots.txt forbids it" in log
 
 
 def test_second_crawl_is_conditional_and_extracts_nothing(portal, first_crawl):

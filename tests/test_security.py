@@ -120,7 +120,7 @@ def test_a_name_that_resolves_to_loopback_reaches_nothing_not_even_robots_txt(tm
     with PortalServer() as server:
         db = f"sqlite:///{tmp_path}/c.db"
         p = crawl(server.url.replace("127.0.0.1", "localhost") + "/yjs/index.html", db)
-        assert p.returncode == 0, p.stderr[-2000:]
+        assert p.returncode == 1, p.stderr[-2000:]             # nothing fetched: a crawl that fails says so
         assert dict(server.counts) == {}
     [(url, status, error)] = source_rows(db)
     assert status == "failed" and "SSRF guard" in error and "127.0.0.1" in error
@@ -129,7 +129,7 @@ def test_a_name_that_resolves_to_loopback_reaches_nothing_not_even_robots_txt(tm
 def test_a_host_that_does_not_resolve_is_recorded_not_fetched(tmp_path):
     db = f"sqlite:///{tmp_path}/c.db"
     p = crawl("http://no-such-host.invalid/yjs/index.html", db)
-    assert p.returncode == 0
+    assert p.returncode == 1 and "the host name does not resolve (DNS)" in p.stderr
     [(url, status, error)] = source_rows(db)
     assert status == "failed" and error
 
@@ -137,7 +137,7 @@ def test_a_host_that_does_not_resolve_is_recorded_not_fetched(tmp_path):
 def test_a_seed_redirected_off_site_leaves_its_row(tmp_path):
     with PortalServer() as server:
         db = f"sqlite:///{tmp_path}/c.db"
-        assert crawl(server.url + "/away", db, "--allow-private-addresses").returncode == 0
+        assert crawl(server.url + "/away", db, "--allow-private-addresses").returncode == 1   # nothing fetched
     [(url, status, error)] = source_rows(db)
     assert url.endswith("/away") and status == "failed" and "off-site" in error
 

@@ -144,6 +144,7 @@ class Source(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     links: Mapped[list | None] = mapped_column(JSON)              # what a page linked to, for 304s and resumes
     error: Mapped[str | None] = mapped_column(Text)
+    failure: Mapped[str | None] = mapped_column(String(20))       # the failure's class (crawler/outcomes.py)
     run_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
