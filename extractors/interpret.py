@@ -100,7 +100,8 @@ class Interpreter(ChangeClauses):
         self.finder = finder
         ctx = lex.context
         self.filler = re.compile(rf"(?:{'|'.join(ctx['filler'])})*")
-        self.line_filler = re.compile(rf"(?:{'|'.join(ctx['filler'])}|\((?:类|款|项)\))*")
+        self.line_filler = re.compile(rf"(?:{'|'.join(ctx['filler'] + (ctx.get('line_filler') or []))}|\((?:类|款|项)\))*")
+        self.line_revenue = re.compile(alternation(ctx.get("line_item_revenue_words") or []) or "(?!)")
         self.blocked_left = re.compile(rf"(?:{'|'.join(ctx['blocked_left'])})$")
         self.blocked_left_by_concept = {c: re.compile(rf"(?:{alternation(words)})$")
                                         for c, words in (ctx.get("blocked_left_by_concept") or {}).items()}
@@ -550,7 +551,7 @@ class Interpreter(ChangeClauses):
     def _class_item(self, start, end, code, left, class_terms) -> Figure | None:
         row = self.lex.classification.by_code[code]
         amount, filler = self._bind(start, end, "CNY", self.line_filler)
-        if amount is None:
+        if amount is None or self.line_revenue.search(filler):
             return None
         ambiguous = row.name in self.lex.documents.get("ambiguous_classes", ["其他支出"])
         if ambiguous and "(类)" not in filler:

@@ -66,6 +66,7 @@ class Classification:
     by_code: dict[str, FunctionCode] = field(default_factory=dict)
     # (level, name_key) -> codes; names repeat across kinds (行政运行), so a list
     by_name: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)     # code -> other names
 
     def add(self, row: FunctionCode, names: list[str]) -> None:
         self.by_code[row.code] = row
@@ -140,6 +141,8 @@ class Lexicon:
                                r["cofog"] or None, r["evidence"], former)
             aliases = [a for a in (r["aliases"] or "").split("|") if a]
             cls.add(row, [r["name"], *aliases, *former])
+            if aliases:
+                cls.aliases[row.code] = tuple(aliases)
         return cls
 
     def _build_terms(self) -> ahocorasick.Automaton:
@@ -151,9 +154,10 @@ class Lexicon:
         for row in self.classification.by_code.values():
             if row.level != "class":
                 continue
-            for form in {row.name, name_key(row.name)}:
-                if not auto.exists(form):
-                    auto.add_word(form, (len(form), "class", row.code))
+            for name in {row.name, *row.former, *self.classification.aliases.get(row.code, ())}:
+                for form in {name, name_key(name)}:
+                    if not auto.exists(form):
+                        auto.add_word(form, (len(form), "class", row.code))
         auto.make_automaton()
         return auto
 

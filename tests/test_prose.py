@@ -298,6 +298,29 @@ def test_a_government_budget_report_gives_no_department_facts():
     assert extract(FINAL + "2021年本年收入合计270万元。").document["scope"] == "department"
 
 
+@pytest.mark.parametrize("text,wanted", [
+    # a former name of the class, as documents of its years print it
+    ("2017年文化体育与传媒支出28.86万元，医疗卫生与计划生育支出426.5万元。",
+     [("文化旅游体育与传媒支出", "288600"), ("卫生健康支出", "4265000")]),
+    ("2012年城乡社区事务支出144.2万元，农林水事务支出651.4万元。", [("城乡社区支出", "1442000"), ("农林水支出", "6514000")]),
+    # 事务 between the class and 支出, as some township reports write every class
+    ("2021年一般公共服务事务支出7641.5万元，为调整预算的99.06%。科学技术事务支出386.85万元。",
+     [("一般公共服务支出", "76415000"), ("科学技术支出", "3868500")]),
+])
+def test_function_classes_in_the_wordings_of_other_years_and_places(text, wanted):
+    assert [(li["class"], li["amount"]) for li in extract(FINAL + text).line_items] == wanted
+
+
+@pytest.mark.parametrize("text,wanted", [
+    ("2022年全县社会保险基金预算收入4338万元，社会保险基金支出4100万元。", [("社会保险基金支出", "41000000")]),
+    ("2022年社会保障和就业支出5000万元，社会保障和就业收入300万元。", [("社会保障和就业支出", "50000000")]),
+])
+def test_a_function_class_named_with_a_revenue_is_no_line_item(text, wanted):
+    """The classification of expenditure does not classify revenue: 社会保险基金预算收入 is none of
+    社会保险基金支出."""
+    assert [(li["class"], li["amount"]) for li in extract(text).line_items] == wanted
+
+
 # ---------------------------------------------------------------- totals that must balance
 def test_revenue_and_expenditure_totals_that_differ_are_a_balance_finding():
     assert rules(FINAL + "2021年度收入总计100万元，支出总计90万元。") == ["balance_mismatch"]
