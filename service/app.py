@@ -20,7 +20,7 @@ from .observability import RequestContext, configure_logging
 from .responses import FastJSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from .routers import batches, crawls, documents, extract, health, ontology, validate, web
+from .routers import batches, crawls, docs, documents, extract, health, ontology, validate, web
 from .schemas import add_contract_components
 from .settings import Settings, get_settings
 from .store import get_store
@@ -32,7 +32,7 @@ _NO_NATIVE_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs
                         if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
 # extraction first: routes are matched in this order, and it is the route that takes the load
 ROUTERS = (extract.router, validate.router, health.router, batches.router, crawls.router, documents.router,
-           ontology.router, web.router)
+           ontology.router, web.router, docs.router)
 ERRORS_DOC = "\n".join(f"| {e.code} | {e.status} | {e.title} |" for e in Errors.all())
 
 
@@ -67,12 +67,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                      "| code | status | meaning |\n|---|---|---|\n" + ERRORS_DOC),
         default_response_class=FastJSONResponse,
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,        # served by routers/docs.py from the package, not a CDN
     )
     app.state.settings = settings
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
+    app.mount(docs.PREFIX, StaticFiles(directory=docs.ASSETS), name="docs-assets")
 
     def openapi():
         if app.openapi_schema is None:

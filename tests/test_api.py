@@ -106,6 +106,31 @@ def test_healthz_and_openapi(client):
     assert client.get("/docs").status_code == 200
 
 
+def test_every_reference_of_the_openapi_document_resolves_in_it(client):
+    """A "$ref" that points outside the document (a model's own "#/$defs/…") breaks ReDoc and
+    every client generator that reads it."""
+    spec = client.get("/openapi.json").json()
+
+    def refs(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+    found = set(refs(spec))
+    assert found and all(r.startswith("#/") for r in found)
+    for ref in found:
+        target = spec
+        for part in ref[2:].split("/"):
+            assert isinstance(target, dict) and part in target, f"{ref} does not resolve"
+            target = target[part]
+    html = {path: client.get(path).text for path in ("/docs", "/redoc")}
+    assert all("https://" not in page and "http://" not in page for page in html.values())   # no CDN
+
+
 @pytest.mark.parametrize("method,path,scope", [
     ("post", "/v1/extract", "extract"), ("post", "/v1/validate", "extract"), ("post", "/v1/crawls", "admin"),
     ("get", "/v1/documents/{sha256}", "extract"), ("get", "/healthz", None), ("get", "/v1/ontology", None),

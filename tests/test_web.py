@@ -163,3 +163,29 @@ def test_page_asks_for_a_key_when_keys_exist(browser, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("path,ready", [("/docs", ".swagger-ui .opblock"), ("/redoc", "h1:has-text('fiscal-extract')")])
+def test_the_api_documentation_renders_with_the_network_blocked(browser, server, path, ready):
+    """/docs and /redoc from the package's assets: every request outside the server is refused, and
+    none is even tried."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    outside = []
+
+    def guard(route):
+        if route.request.url.startswith(server):
+            return route.continue_()
+        outside.append(route.request.url)
+        return route.abort()
+    context.route("**/*", guard)
+    page = context.new_page()
+    refused = []                  # what the page's Content-Security-Policy kept it from asking for
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(server + path)
+    page.wait_for_selector(ready, timeout=30000)
+    assert "fiscal-extract" in page.title()
+    text = page.inner_text("body")
+    assert "/v1/extract" in text and "/v1/batches" in text
+    assert outside == [], f"the documentation reached outside the server: {outside}"
+    assert all("'self'" in r for r in refused), refused
+    context.close()

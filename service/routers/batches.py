@@ -55,7 +55,11 @@ class BatchStatus(BaseModel):
 
 
 BATCH_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": BatchRequest.model_json_schema()},
+    # the item's schema inlined: model_json_schema's own "#/$defs/…" would point nowhere in the
+    # OpenAPI document (ReDoc refuses the whole document over it)
+    "application/json": {"schema": {"type": "object", "title": "BatchRequest", "required": ["documents"],
+                                    "properties": {"documents": {"type": "array", "minItems": 1,
+                                                                 "items": ExtractRequest.model_json_schema()}}}},
     "multipart/form-data": {"schema": {"type": "object", "properties": {
         "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}, "required": ["files"]}}}}}
 
