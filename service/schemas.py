@@ -13,9 +13,15 @@ SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "contract-v1.s
 
 
 class ExtractRequest(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{
+        "text": "盐边县总工会2021年度部门决算\n2021年本年收入合计270万元，本年支出合计270万元，其中：基本支出185.88万元，"
+                "项目支出84.12万元。“三公”经费财政拨款支出决算为3.5万元，比上年减少0.5万元，下降12.5%。",
+        "filename": "盐边县总工会2021年部门决算.txt",
+        "source_url": "http://www.scyanbian.gov.cn/zwgk/czxx/czyjs/index.shtml"}]}}
+
     text: str = Field(description="the disclosure's text")
-    filename: str | None = None
-    source_url: str | None = None
+    filename: str | None = Field(None, description="its file name: says the format of an upload, and is kept")
+    source_url: str | None = Field(None, description="where it was published: kept in document.source.url")
 
 
 class Problem(BaseModel):
