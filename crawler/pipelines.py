@@ -28,7 +28,6 @@ class StorePipeline:
     def __init__(self, workers: int, timeout: float, memory_mb: int) -> None:
         self.workers, self.timeout, self.memory_mb = workers, timeout, memory_mb
         self.lock = threading.Lock()        # SQLite takes one writer at a time
-        self._read: dict[str, dict] = {}    # a judged page's result, until its task takes it
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -91,12 +90,11 @@ class StorePipeline:
 
     def _handle(self, item: dict) -> dict:
         sha = None
-        body = item.pop("body", None)
+        body, read = item.pop("body", None), None
         if body and item["kind"] == "page":
-            body = self._judged(body, item)
+            body, read = self._judged(body, item)
         if body:
-            sha = self._document(body, item)
-            self._read.pop(sha, None)      # read already, by another URL's copy
+            sha = self._document(body, item, read)
         try:
             row = self._record(item, body, sha)
         except IntegrityError:              # another crawler process recorded this URL at the same moment
@@ -120,7 +118,8 @@ class StorePipeline:
             s.add(row)
         return row
 
-    def _document(self, body: bytes, item: dict) -> str:
+    def _document(self, body: bytes, item: dict, read: dict | None = None) -> str:
+        """The document stored, and extracted once per version (``read``: its result already)."""
         sha = hashlib.sha256(body).hexdigest()
         store = self.store
         try:
@@ -138,27 +137,24 @@ class StorePipeline:
                 broker.send([sha], __version__, self.broker)
                 self.crawler.stats.inc_value("fiscal/queued")
             return sha
-        ran = tasks.run(store, sha, __version__, self._extract, self.worker, self.lease)
+        extract = self._extract if read is None else (lambda *_: (read, None))
+        ran = tasks.run(store, sha, __version__, extract, self.worker, self.lease)
         if isinstance(ran, tasks.Ran):
             self.crawler.stats.inc_value("fiscal/extracted" if ran.error is None else "fiscal/errors")
         return sha
 
-    def _judged(self, body: bytes, item: dict) -> bytes | None:
+    def _judged(self, body: bytes, item: dict) -> tuple[bytes | None, dict | None]:
         """A page the lexicon's first test let through, kept when the extractor reads a
-        disclosure in it (its result kept for the task, which then costs nothing more). With a
-        broker the workers read it, and a page that is none is kept with its result."""
+        disclosure in it: (the page, its result, which its task then takes), or (None, None). With
+        a broker the workers read it, and a page that is none is kept with its result."""
         if not self.extracting or self.broker is not None:
             self.crawler.stats.inc_value("fiscal/documents")
-            return body
-        result, error = self.extract(body, None, item["url"], include_text=False)
+            return body, None
+        result, _ = self.extract(body, None, item["url"], include_text=False)
         if result is None or not is_disclosure(result):
-            return None
+            return None, None
         self.crawler.stats.inc_value("fiscal/documents")
-        self._read[hashlib.sha256(body).hexdigest()] = result
-        return body
+        return body, result
 
     def _extract(self, data: bytes, filename: str | None, url: str | None):
-        result = self._read.pop(hashlib.sha256(data).hexdigest(), None)
-        if result is not None:
-            return result, None
         return self.extract(data, filename, url, include_text=False)

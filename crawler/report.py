@@ -38,7 +38,8 @@ def build(db_url: str, run_id: str | None = None, portal: str | None = None) -> 
         shas = {r.sha256 for r in sources if r.sha256}
         found = s.execute(select(Extraction.document_sha256, Extraction.fiscal_year, Extraction.doc_type)
                           .where(Extraction.document_sha256.in_(shas), Extraction.result.is_not(None))).all() if shas else []
-    disclosures = Counter((year, doc_type) for _, year, doc_type in {(r[0], r[1], r[2]) for r in found})
+    by_document = {r.document_sha256: (r.fiscal_year, r.doc_type) for r in found}   # one per document
+    disclosures = Counter(by_document.values())
     failures: dict[str, list] = defaultdict(list)
     for r in sources:
         if r.status == "failed":

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from extractors import ExtractionError, __version__, extract
+from extractors import __version__
 
 from .exports import csv_bytes, xlsx_bytes
 from .store import get_store
-from .store.models import Document, Extraction, Source
+from .store.models import Extraction, Source
 
 COLUMNS = ["sha256", "source_url", "department", "province", "city", "county", "region_code", "fiscal_year",
            "doc_type", "record", "concept", "label", "function_code", "class", "kind", "item", "level", "value",

@@ -2,7 +2,7 @@
 
 Every way of asking for work (a batch, ``reprocess``, the crawler) first writes the task's row in
 the store (``extraction_tasks``, unique per document and version), then hands the task on: with
-``FISCAL_BROKER_URL`` set, to the Celery workers (``fiscal-extract worker``, see ``service.queue``)
+``FISCAL_BROKER_URL`` set, to the Celery workers (``fiscal-extract worker``, see ``service.broker``)
 through the broker; without one, to the process that asked, which runs it itself as before.
 
 Whoever runs a task claims its row first (a compare-and-set under a lease) and finishes it after:
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from extractors import Errors, ExtractionError
 
-from .store.db import Store, clean_text
+from .store.db import Store, clean_text, upsert
 from .store.models import BatchItem, Document, Extraction, ExtractionTask
 
 log = logging.getLogger("fiscal_extract")
@@ -33,6 +33,16 @@ MAX_ATTEMPTS = 3          # claims of one task: a document that takes its worker
 FINISHED = ("done", "failed")
 
 Extract = Callable[[bytes, "str | None", "str | None"], "tuple[dict | None, dict | None]"]
+
+
+# a task queued again: its claims, lease and outcome forgotten
+_REQUEUED = {"status": "queued", "attempts": 0, "claimed_by": None, "lease_until": None, "error": None,
+             "error_code": None, "finished_at": None}
+
+
+def _task_of(sha: str, version: str):
+    """The WHERE of one task's row."""
+    return and_(ExtractionTask.document_sha256 == sha, ExtractionTask.extractor_version == version)
 
 
 def now() -> datetime:
@@ -87,20 +97,11 @@ def ask(s: Session, sha: str, version: str, source_url: str | None = None) -> bo
         error = None if stored.result is not None else stored.error
         values.update(status="failed" if error else "done", finished_at=now(), error=error,
                       error_code=(error or {}).get("code"))
-    inserted = s.execute(_insert(s).values(**values).on_conflict_do_nothing()
+    inserted = s.execute(upsert(s, ExtractionTask).values(**values).on_conflict_do_nothing()
                          .returning(ExtractionTask.status)).first() is not None   # rowcount: -1 on psycopg
     if inserted and values["status"] != "queued":
-        s.execute(update(BatchItem).where(BatchItem.document_sha256 == sha, BatchItem.status == "queued")
-                  .values(status=values["status"], error=values.get("error")))
+        _end_items(s, sha, values["status"], values.get("error"))
     return inserted and values["status"] == "queued"
-
-
-def _insert(s: Session):
-    if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(ExtractionTask)
 
 
 def retry_failed(store: Store, version: str) -> int:
@@ -109,8 +110,7 @@ def retry_failed(store: Store, version: str) -> int:
     with store.session.begin() as s:
         return s.execute(update(ExtractionTask).where(
             ExtractionTask.extractor_version == version, ExtractionTask.status == "failed"
-        ).values(status="queued", attempts=0, claimed_by=None, lease_until=None, error=None, error_code=None,
-                 finished_at=None, enqueued_at=now())).rowcount
+        ).values(**_REQUEUED, enqueued_at=now())).rowcount
 
 
 def ask_missing(store: Store, version: str, chunk: int = 1000) -> list[str]:
@@ -125,10 +125,8 @@ def ask_missing(store: Store, version: str, chunk: int = 1000) -> list[str]:
         with store.session.begin() as s:
             for sha in missing[i:i + chunk]:
                 if ask(s, sha, version) or s.execute(update(ExtractionTask).where(
-                        ExtractionTask.document_sha256 == sha, ExtractionTask.extractor_version == version,
-                        ExtractionTask.status.in_(FINISHED)).values(
-                        status="queued", attempts=0, claimed_by=None, lease_until=None, error=None,
-                        error_code=None, finished_at=None, enqueued_at=now())).rowcount:
+                        _task_of(sha, version), ExtractionTask.status.in_(FINISHED)).values(
+                        **_REQUEUED, enqueued_at=now())).rowcount:
                     queued.append(sha)
     return queued
 
@@ -152,7 +150,7 @@ def mark_sent(store: Store, sha: str, version: str, sent_before: datetime) -> bo
     sender however many sweep)."""
     with store.session.begin() as s:
         return s.execute(update(ExtractionTask).where(
-            ExtractionTask.document_sha256 == sha, ExtractionTask.extractor_version == version,
+            _task_of(sha, version),
             ExtractionTask.enqueued_at <= sent_before).values(enqueued_at=now())).rowcount == 1
 
 
@@ -181,7 +179,7 @@ def claim(store: Store, sha: str, version: str, worker: str, lease: float) -> Cl
         return None
     with store.session.begin() as s:
         taken = s.execute(update(ExtractionTask).where(
-            ExtractionTask.document_sha256 == sha, ExtractionTask.extractor_version == version,
+            _task_of(sha, version),
             ExtractionTask.status == status, ExtractionTask.attempts == attempts,
         ).values(status="running", claimed_by=worker[:200], lease_until=t + timedelta(seconds=lease),
                  attempts=attempts + 1, started_at=t)).rowcount == 1
@@ -222,12 +220,16 @@ def _finish(store: Store, sha: str, version: str, result: dict | None, error: di
 
 def _close(s: Session, sha: str, version: str, error: dict | None, seconds: float | None) -> None:
     """The task finished (failed with ``error``, else done), and so the queued batch items of its
-    document (read with the task's state too: an item written after this still shows it)."""
+    document."""
     status = "done" if error is None else "failed"
-    s.execute(update(ExtractionTask).where(
-        ExtractionTask.document_sha256 == sha, ExtractionTask.extractor_version == version,
-    ).values(status=status, finished_at=now(), lease_until=None, seconds=seconds, error=error,
+    s.execute(update(ExtractionTask).where(_task_of(sha, version)).values(status=status, finished_at=now(), lease_until=None, seconds=seconds, error=error,
              error_code=(error or {}).get("code")))
+    _end_items(s, sha, status, error)
+
+
+def _end_items(s: Session, sha: str, status: str, error: dict | None) -> None:
+    """The queued batch items of a document whose task has finished (read with the task's state
+    too: an item written after this still shows it)."""
     s.execute(update(BatchItem).where(BatchItem.document_sha256 == sha, BatchItem.status == "queued")
               .values(status=status, error=error))
 

@@ -135,16 +135,43 @@ def postgres_available() -> bool:
         return False
 
 
+def require_redis(url: str = REDIS_URL) -> None:
+    """Redis answers at ``url``, else the test skips (fails in CI)."""
+    try:
+        import redis
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+        available = True
+    except Exception:
+        available = False
+    require(available, f"Redis at {url}", "the machine runs Redis on 127.0.0.1:6379")
+
+
+def fresh_postgres_schema(name: str) -> str:
+    """The store URL of an empty PostgreSQL schema ``name`` (dropped first when it exists)."""
+    require(postgres_available(), f"PostgreSQL at {POSTGRES_URL}")
+    from sqlalchemy import create_engine, text
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as c:
+        c.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        c.execute(text(f"CREATE SCHEMA {name}"))
+    engine.dispose()
+    return POSTGRES_URL + f"?options=-csearch_path%3D{name}"
+
+
+def batch_done(client, batch_id: str, seconds: float = 60, headers=None) -> dict:
+    """A batch's status once it is done."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        status = client.get(f"/v1/batches/{batch_id}", headers=headers).json()
+        if status["status"] == "done":
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"batch {batch_id} did not finish: {status}")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
     """Each store test runs on SQLite and on PostgreSQL (a fresh schema each time)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/store.db"
-    require(postgres_available(), f"PostgreSQL at {POSTGRES_URL}")
-    from sqlalchemy import create_engine, text
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as c:
-        c.execute(text("DROP SCHEMA IF EXISTS fiscal_test CASCADE"))
-        c.execute(text("CREATE SCHEMA fiscal_test"))
-    engine.dispose()
-    return POSTGRES_URL + "?options=-csearch_path%3Dfiscal_test"
+    return fresh_postgres_schema("fiscal_test")

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
-from .conftest import POSTGRES_URL, REDIS_URL, ROOT, all_gone, children, postgres_available, require
+from .conftest import REDIS_URL, ROOT, all_gone, children, fresh_postgres_schema, require_redis
 from .portal_site import PortalServer
 
 
@@ -136,18 +136,9 @@ def test_sigkill_halfway_then_resume_gives_the_same_rows(portal, first_crawl, tm
 
 
 def test_distributed_crawlers_share_one_frontier_and_one_store(portal):
-    require(postgres_available(), f"PostgreSQL at {POSTGRES_URL}")
     import redis
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
-    except redis.RedisError:
-        require(False, f"Redis at {REDIS_URL}")
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as c:
-        c.execute(text("DROP SCHEMA IF EXISTS crawl_test CASCADE"))
-        c.execute(text("CREATE SCHEMA crawl_test"))
-    engine.dispose()
-    db = POSTGRES_URL + "?options=-csearch_path%3Dcrawl_test"
+    require_redis(REDIS_URL)
+    db = fresh_postgres_schema("crawl_test")
     run = "22222222-3333-4444-5555-666666666666"
     redis.Redis.from_url(REDIS_URL).delete(f"fiscal:{run}:requests", f"fiscal:{run}:dupefilter")
     from service.store import Store

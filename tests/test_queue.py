@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from extractors import __version__
 from service import tasks
@@ -19,7 +19,7 @@ from service.settings import Settings
 from service.store import get_store
 from service.store.models import Extraction, ExtractionTask
 
-from .conftest import POSTGRES_URL, REDIS_URL, ROOT, postgres_available, require
+from .conftest import REDIS_URL, ROOT, batch_done, fresh_postgres_schema, require_redis
 
 SAMPLE = (ROOT / "corpus" / "yanbian-union-2021-final-accounts.txt").read_text(encoding="utf-8")
 BROKER_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"      # a database of its own, flushed by each test
@@ -117,21 +117,11 @@ def test_two_callers_posting_the_same_new_documents_both_finish(tmp_path):
 # ------------------------------------------------------------------ Celery workers on Redis and PostgreSQL
 @pytest.fixture
 def queue_env():
-    try:
-        import redis
-        redis.Redis.from_url(BROKER_URL, socket_connect_timeout=3).flushdb()
-        available = True
-    except Exception:
-        available = False
-    require(available, f"Redis at {BROKER_URL}", "the machine runs Redis on 127.0.0.1:6379")
-    require(postgres_available(), f"PostgreSQL at {POSTGRES_URL}")
-    engine = create_engine(POSTGRES_URL)
-    with engine.begin() as c:
-        c.execute(text("DROP SCHEMA IF EXISTS fiscal_queue CASCADE"))
-        c.execute(text("CREATE SCHEMA fiscal_queue"))
-    engine.dispose()
+    import redis
+    require_redis(BROKER_URL)
+    redis.Redis.from_url(BROKER_URL).flushdb()
     env = {**os.environ, "FISCAL_BROKER_URL": BROKER_URL, "FISCAL_BROKER_VISIBILITY_S": "4",
-           "FISCAL_DATABASE_URL": POSTGRES_URL + "?options=-csearch_path%3Dfiscal_queue", "FISCAL_LOG_JSON": "false",
+           "FISCAL_DATABASE_URL": fresh_postgres_schema("fiscal_queue"), "FISCAL_LOG_JSON": "false",
            "FISCAL_EXTRACT_TIMEOUT_S": "30", "FISCAL_BATCH_MAX_DOCUMENTS": "500"}
     workers = []
 
@@ -170,7 +160,7 @@ def test_two_workers_extract_a_batch_of_200_each_document_once(queue_env):
     settings = _settings(env)
     with TestClient(create_app(settings)) as client:
         docs = [{"text": small(i), "filename": f"{i}.txt"} for i in range(200)]
-        status = _wait_batch(client, client.post("/v1/batches", json={"documents": docs}).json()["id"], 180)
+        status = batch_done(client, client.post("/v1/batches", json={"documents": docs}).json()["id"], 180)
         assert (status["done"], status["failed"]) == (200, 0)
         metrics = client.get("/metrics").text
     store = get_store(settings.database_url)
@@ -202,7 +192,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(queue_env
         victim = workers[row.claimed_by.rpartition(":")[2]]
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait()
-        status = _wait_batch(client, batch["id"], 120)
+        status = batch_done(client, batch["id"], 120)
     assert (status["done"], status["failed"]) == (2, 0)
     row = _task(store, sha)
     assert row.attempts == 2 and row.claimed_by.rpartition(":")[2] != str(victim.pid)
@@ -218,7 +208,7 @@ def test_a_server_restarted_mid_batch_resumes_without_double_work(queue_env):
         batch = client.post("/v1/batches", json={"documents": docs}).json()
         assert client.get(f"/v1/batches/{batch['id']}").json()["status"] != "done"
     with TestClient(create_app(settings)) as client:            # the restarted server
-        status = _wait_batch(client, batch["id"], 180)
+        status = batch_done(client, batch["id"], 180)
     assert status["done"] == 40
     _assert_once(get_store(settings.database_url), [i["sha256"] for i in status["items"]])
 
@@ -284,18 +274,8 @@ def _two_callers(client) -> None:
         c.join()
     assert [a.status_code for a in answers] == [202, 202]
     for a in answers:
-        assert _wait_batch(client, a.json()["id"], 120)["done"] == 30
+        assert batch_done(client, a.json()["id"], 120)["done"] == 30
     _assert_once(client.app.state.store, [i["sha256"] for i in answers[0].json()["items"]])
-
-
-def _wait_batch(client, batch_id: str, seconds: float) -> dict:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        status = client.get(f"/v1/batches/{batch_id}").json()
-        if status["status"] == "done":
-            return status
-        time.sleep(0.1)
-    raise AssertionError(f"batch {batch_id} did not finish: {status['done']} done, {status['failed']} failed")
 
 
 def _wait_finished(store, shas, seconds: float = 120, done: bool = True) -> None:

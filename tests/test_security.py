@@ -23,7 +23,7 @@ from service.auth import new_key
 from service.settings import Settings
 
 from . import hostile_shapes as shapes
-from .conftest import REDIS_URL, ROOT, children, require
+from .conftest import REDIS_URL, ROOT, batch_done, children, require_redis
 from .portal_site import PortalServer
 
 SAMPLE = "2021年部门决算\n2021年本年支出合计270万元，其中：基本支出185.88万元；项目支出94.12万元。"
@@ -59,13 +59,7 @@ def store_client(store_url):
 
 
 def wait_batch(client, batch_id, who, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        got = client.get(f"/v1/batches/{batch_id}", headers=client.keys[who]).json()
-        if got["status"] == "done":
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"batch {batch_id} not done: {got}")
+    return batch_done(client, batch_id, seconds, headers=client.keys[who])
 
 
 # ---------------------------------------------------------------- 1. local files through the crawl API
@@ -626,13 +620,7 @@ def test_tokens_work_past_a_million_characters():
 
 def test_the_rate_limit_is_shared_by_the_workers_through_redis():
     from service.limits import RateLimitExceeded, SharedRateLimiter
-    try:
-        import redis
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-        available = True
-    except Exception:
-        available = False
-    require(available, f"Redis at {REDIS_URL}", "the machine runs Redis on 127.0.0.1:6379")
+    require_redis(REDIS_URL)
     who = f"test-{os.getpid()}-{time.time()}"
     workers = [SharedRateLimiter(10, REDIS_URL) for _ in range(2)]
     taken = 0

@@ -16,7 +16,7 @@ from service.app import create_app
 from service.auth import new_key, revoke_key
 from service.settings import Settings
 
-from .conftest import CORPUS, all_gone, children, start_server
+from .conftest import CORPUS, all_gone, batch_done, children, start_server
 
 SAMPLE = (CORPUS / "yanbian-union-2021-final-accounts.txt").read_text(encoding="utf-8")
 SMALL = "盐边县总工会2021年度部门决算\n2021年本年支出合计270万元，其中：基本支出185.88万元，占68.84%；项目支出84.12万元，占31.16%。"
@@ -300,22 +300,12 @@ def test_slow_document_times_out_while_others_are_served(tmp_path):
 
 
 # ------------------------------------------------------------------ batches
-def _wait(client, batch_id, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        status = client.get(f"/v1/batches/{batch_id}").json()
-        if status["status"] == "done":
-            return status
-        time.sleep(0.1)
-    raise AssertionError(f"batch {batch_id} did not finish: {status}")
-
-
 def test_batch_json_with_a_failing_document(open_client):
     docs = [{"text": SAMPLE, "filename": "a.txt"}, {"text": "   ", "filename": "empty.txt"},
             {"text": SMALL, "filename": "b.txt"}]
     r = open_client.post("/v1/batches", json={"documents": docs})
     assert r.status_code == 202 and r.headers["location"].endswith(r.json()["id"])
-    status = _wait(open_client, r.json()["id"])
+    status = batch_done(open_client, r.json()["id"])
     assert (status["total"], status["done"], status["failed"]) == (3, 2, 1)
     assert status["items"][1]["error"]["code"] == "E001"
     lines = [json.loads(x) for x in open_client.get(status["results"]).text.splitlines()]
@@ -331,7 +321,7 @@ def test_batch_multipart_and_idempotency(open_client):
     assert first.status_code == 202 and again.status_code == 200 and again.json()["id"] == first.json()["id"]
     other = open_client.post("/v1/batches", files=files[:1], headers={"idempotency-key": "audit-2024-001"})
     assert other.status_code == 409 and other.json()["code"] == "E015"
-    assert _wait(open_client, first.json()["id"])["done"] == 2
+    assert batch_done(open_client, first.json()["id"])["done"] == 2
 
 
 def test_batch_limit(tmp_path):
@@ -351,7 +341,7 @@ def test_batch_survives_a_restart(tmp_path):
         s.add(BatchItem(batch_id="00000000-0000-0000-0000-000000000001", position=0, filename="a.txt",
                         document_sha256=sha, status="queued"))
     with TestClient(create_app(settings)) as client:
-        status = _wait(client, "00000000-0000-0000-0000-000000000001")
+        status = batch_done(client, "00000000-0000-0000-0000-000000000001")
         assert status["done"] == 1
 
 

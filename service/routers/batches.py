@@ -287,11 +287,10 @@ class InProcessTasks:
                 return                       # finished, or another live worker has it
             started = time.perf_counter()
             try:
-                payload = await self.app.state.extractor.run(claimed.data, claimed.filename, claimed.source_url,
-                                                             include_text=False)
+                payload, summary = await self.app.state.extractor.run_with_summary(
+                    claimed.data, claimed.filename, claimed.source_url, include_text=False)
                 result, error = orjson.loads(payload), None
-                observe_result({"doc_type": result["document"]["doc_type"],
-                                "findings": [(f["rule"], f["severity"]) for f in result["findings"]]})
+                observe_result(summary)
             except ExtractionError as e:
                 result, error = None, e.to_problem()
             except Exception as e:           # a defect of ours: the task still ends

@@ -26,6 +26,15 @@ def clean_text(value: str | None, limit: int) -> str | None:
     return _UNSTORABLE.sub("", value)[:limit] or None
 
 
+def upsert(s: Session, model):
+    """INSERT for ``model`` in the session's dialect, which can say ON CONFLICT."""
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
 class StoreGone(OperationalError):
     """The SQLite file was deleted or replaced under a running service: writes would go to an
     unlinked file and be lost at the next restart."""
@@ -141,11 +150,7 @@ class Store:
 
     def _insert_ignore(self, s: Session, model, **values) -> None:
         """INSERT … ON CONFLICT DO NOTHING: a row that a concurrent request wrote first is no error."""
-        if s.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        s.execute(insert(model).values(**values).on_conflict_do_nothing())
+        s.execute(upsert(s, model).values(**values).on_conflict_do_nothing())
 
     # ------------------------------------------------------------ documents
     def put_document(self, s: Session, data: bytes, media_type: str | None, filename: str | None,
