@@ -156,5 +156,5 @@ class StorePipeline:
         self.crawler.stats.inc_value("fiscal/documents")
         return body, result
 
-    def _extract(self, data: bytes, filename: str | None, url: str | None):
-        return self.extract(data, filename, url, include_text=False)
+    def _extract(self, data: bytes, filename: str | None, url: str | None, progress=None):
+        return self.extract(data, filename, url, include_text=False, progress=progress)

@@ -82,6 +82,11 @@ def _comparison_pattern(spec: dict) -> re.Pattern:
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
+def has_contents(text: str) -> bool:
+    """The document prints a contents list (目录), whose statements missing_statement checks."""
+    return _compiled()["contents_heading"].search(text) is not None
+
+
 def text_findings(text: str, fiscal_year: int | None, headings, evidence, whole_file: bool = False) -> list[dict]:
     """``headings``: (heading, start) of the document's sections; ``evidence(start, end)`` gives
     an evidence dict of the original text. ``whole_file``: the text is a whole published file (a

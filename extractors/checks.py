@@ -11,6 +11,8 @@ Facts and line items reach these functions as the contract's dicts plus private 
 """
 from __future__ import annotations
 
+import hashlib
+
 import functools
 import itertools
 from bisect import bisect_left
@@ -57,7 +59,14 @@ def rate_agrees(expected: Decimal, stated: Decimal, ulp: Decimal, inputs: Decima
 
 
 def wan(value) -> str:
-    return to_str(Decimal(value) / 10000)
+    """An amount of yuan in 万元 as a message writes it, with thousands separators (1,094.42)."""
+    return thousands(to_str(Decimal(value) / 10000))
+
+
+def thousands(number: str) -> str:
+    sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
+    whole, dot, fraction = digits.partition(".")
+    return f"{sign}{int(whole):,}{dot}{fraction}" if whole.isdigit() else number
 
 
 def pct(fraction: Decimal) -> str:
@@ -82,6 +91,19 @@ def _finding(rule: str, severity: str, message: str, expected, actual, evidence:
             "expected": None if expected is None else str(expected),
             "actual": None if actual is None else str(actual),
             "evidence": [e for e in evidence if e], **extra}
+
+
+def identify(findings: list[dict]) -> None:
+    """Each finding's ``id``: a hash of its rule and its evidence's spans, the same for the same
+    document and extractor version, so that a person's review of it is found again. Two findings
+    of one rule on the same spans (a check that reports two gaps over the same figures) are told
+    apart by their order."""
+    seen: dict[str, int] = {}
+    for f in findings:
+        spans = ";".join(f"{e.get('start')}-{e.get('end')}" for e in f["evidence"])
+        digest = hashlib.sha256(f"{f['rule']}|{f.get('check', '')}|{spans}".encode()).hexdigest()[:16]
+        seen[digest] = seen.get(digest, 0) + 1
+        f["id"] = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
 
 
 def grade_minor(findings: list[dict]) -> list[dict]:

@@ -10,7 +10,7 @@ from bisect import bisect_right
 from decimal import Decimal
 
 from . import checks
-from .audit import blanks_stated_elsewhere, text_findings
+from .audit import blanks_stated_elsewhere, has_contents, text_findings
 from .checklist import checklist
 from .decode import decode
 from .document import DocumentReader
@@ -22,6 +22,7 @@ from .normalize import NormText, normalize
 from .numerals import to_str
 from .quantities import Amount, get_finder
 from .result import Result
+from .rule_status import rule_status
 from .table_reader import concept_scope, scope_of, statement_rules, table_rules
 from .tables import text_tables
 
@@ -79,14 +80,15 @@ def is_disclosure(result: dict) -> bool:
 
 
 def extract(source: str | bytes, filename: str | None = None, source_url: str | None = None,
-            tokens: bool = False) -> Result:
-    """Read one disclosure (text, or bytes with an optional file name) into a v1 :class:`Result`."""
-    media_type, encoding, tables, extra, pages = "text/plain", None, None, {}, []
+            tokens: bool = False, progress=None) -> Result:
+    """Read one disclosure (text, or bytes with an optional file name) into a v1 :class:`Result`.
+    ``progress(pages_done, pages_total)``, if given, hears of a PDF's pages as they are read."""
+    media_type, encoding, tables, extra, pages, geometry = "text/plain", None, None, {}, [], None
     if isinstance(source, bytes):
-        decoded = decode(source, filename)
+        decoded = decode(source, filename, progress)
         text, media_type, encoding = decoded.text, decoded.media_type, decoded.encoding
         tables = decoded.tables if decoded.media_type != "text/plain" else None
-        extra, pages = decoded.meta, decoded.pages
+        extra, pages, geometry = decoded.meta, decoded.pages, decoded.geometry
         digest = hashlib.sha256(source).hexdigest()
     else:
         text = source
@@ -98,14 +100,15 @@ def extract(source: str | bytes, filename: str | None = None, source_url: str | 
     if tables is None:
         tables = text_tables(text, table_rules()["line_tables"])
     result = _extract_text(text, digest, {"filename": filename, "url": source_url,
-                                          "media_type": media_type, "encoding": encoding, **extra}, tables, pages)
+                                          "media_type": media_type, "encoding": encoding, **extra}, tables, pages,
+                           geometry)
     if tokens:
         from .tokens import tokenize
         result.tokens = tokenize(text)
     return result
 
 
-def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Result:
+def _extract_text(text: str, digest: str, source: dict, tables, pages=(), geometry=None) -> Result:
     lex, finder, reader, interpreter = _engine()
     norm = normalize(text)
     info = reader.read(text, norm.text)
@@ -115,7 +118,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     indicators = find_indicators(norm.text, quantities, interpreter.used)
 
     build = _Builder(norm, lex, pages, ocr_pages=frozenset(source.get("ocr_pages", ())), phase_known=info.doc_type != "unknown",
-                     sections=info.sections)
+                     sections=info.sections, geometry=geometry)
     # a government's budget report states a region's finances: the department concepts do not apply
     facts = build.facts([f for f in figures if f.kind == "fact"]) if info.scope == "department" else []
     items, duplicates = build.line_items([f for f in figures if f.kind == "line_item"])
@@ -133,6 +136,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
                               whole_file=source.get("media_type") in _WHOLE_FILES)
     blanks_stated_elsewhere(findings, facts, text, lex.find_terms)
     findings.sort(key=lambda f: _SEVERITY_ORDER[f["severity"]])
+    checks.identify(findings)
     _strip_private(facts + items)
     document = {
         "sha256": digest, "chars": len(text), "text": text, "source": source,
@@ -143,6 +147,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=()) -> Res
     }
     return Result(
         document=document,
+        checks=rule_status(document, facts, items, findings, checks_list, has_contents(text)),
         quantities=[build.quantity(q) for q in all_quantities],
         facts=facts,
         line_items=items,
@@ -201,8 +206,9 @@ class _Builder:
     """Turns working-copy figures into contract dicts with original offsets."""
 
     def __init__(self, norm: NormText, lex, pages=(), ocr_pages: frozenset = frozenset(), phase_known: bool = True,
-                 sections=()) -> None:
+                 sections=(), geometry=None) -> None:
         self.norm = norm
+        self.geometry = geometry or None
         self.sections = list(sections)
         self.section_starts = [sec.start for sec in self.sections]
         self._leads: list[tuple[int, str]] | None = None
@@ -224,6 +230,8 @@ class _Builder:
         ev = {"start": s, "end": e, "text": self.norm.original[s:e]}
         if ref:
             ev.update({k: v for k, v in ref.items() if v is not None})
+        if self.geometry is not None and (printed := self.geometry.box(s, e)) is not None:
+            ev["page"], ev["bbox"] = printed
         if "page" not in ev and (page := self._page_at(s)) is not None:
             ev["page"] = page
         if self.ocr_pages and ev.get("page") in self.ocr_pages:

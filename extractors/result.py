@@ -18,6 +18,7 @@ class Result:
     indicators: list[dict] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
     disclosure_checklist: list[dict] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
     tokens: list[dict] | None = None
 
     def to_dict(self, include_text: bool = True) -> dict[str, Any]:
@@ -33,6 +34,7 @@ class Result:
             "indicators": self.indicators,
             "findings": self.findings,
             "disclosure_checklist": self.disclosure_checklist,
+            "checks": self.checks,
         }
         if self.tokens is not None:
             out["tokens"] = self.tokens

@@ -150,8 +150,8 @@ class _Runtime:
         self.worker = tasks.worker_id()
         self.pool = GuardedExtraction(concurrency, settings.extract_timeout_s, settings.extract_memory_mb)
 
-    def extract(self, data: bytes, filename: str | None, source_url: str | None):
-        return self.pool(data, filename, source_url, include_text=False)
+    def extract(self, data: bytes, filename: str | None, source_url: str | None, progress=None):
+        return self.pool(data, filename, source_url, include_text=False, progress=progress)
 
 
 _runtime_lock = threading.Lock()

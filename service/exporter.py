@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from extractors import __version__
 
-from .exports import csv_bytes, xlsx_bytes
+from .exports import csv_bytes, exact_number, xlsx_bytes
 from .store import get_store
 from .store.models import Extraction, Source
 
@@ -53,6 +53,9 @@ def _placed(row: dict) -> dict:
     return {"statement": statement.get("name") or statement.get("id"), "scope": row.get("scope")}
 
 
+NUMERIC = ("value", "share", "budget_completion_rate")
+
+
 def export_rows(db_url: str, fmt: str, path: str) -> int:
     data = [{c: r.get(c) for c in COLUMNS} for r in rows(db_url)]
     if fmt == "jsonl":
@@ -64,10 +67,14 @@ def export_rows(db_url: str, fmt: str, path: str) -> int:
     if fmt == "csv":
         Path(path).write_bytes(csv_bytes(COLUMNS, table))
     elif fmt == "xlsx":
-        Path(path).write_bytes(xlsx_bytes("rows", COLUMNS, table))
+        numeric = [COLUMNS.index(c) for c in NUMERIC]
+        sheet = [[exact_number(v) if i in numeric else v for i, v in enumerate(r)] for r in table]
+        Path(path).write_bytes(xlsx_bytes("rows", COLUMNS, sheet))
     else:
         import pandas as pd
-        pd.DataFrame(data, columns=COLUMNS).to_parquet(path, index=False)
+        frame = pd.DataFrame(data, columns=COLUMNS)
+        frame["fiscal_year"] = frame["fiscal_year"].astype("Int64")    # an integer with gaps, not 2022.0
+        frame.to_parquet(path, index=False)
     return len(data)
 
 
@@ -93,7 +100,8 @@ def reprocess(db_url: str, settings=None, retry_failed: bool = False, wait: bool
     done = failed = 0
     try:
         for sha in shas:
-            ran = tasks.run(store, sha, __version__, lambda data, name, url: extraction(data, name, url, include_text=False),
+            ran = tasks.run(store, sha, __version__, lambda data, name, url, progress: extraction(data, name, url, include_text=False,
+                                                                                    progress=progress),
                             worker, lease)
             if isinstance(ran, tasks.Ran):
                 done, failed = (done + 1, failed) if ran.error is None else (done, failed + 1)

@@ -32,7 +32,8 @@ log = logging.getLogger("fiscal_extract")
 MAX_ATTEMPTS = 3          # claims of one task: a document that takes its worker down each time ends failed
 FINISHED = ("done", "failed")
 
-Extract = Callable[[bytes, "str | None", "str | None"], "tuple[dict | None, dict | None]"]
+# (data, filename, source_url, progress) -> (result, problem); progress(pages_done, pages_total)
+Extract = Callable[[bytes, "str | None", "str | None", Callable], "tuple[dict | None, dict | None]"]
 
 
 # a task queued again: its claims, lease and outcome forgotten
@@ -242,7 +243,9 @@ def run(store: Store, sha: str, version: str, extract: Extract, worker: str, lea
         return claimed
     started = time.perf_counter()
     try:
-        result, error = extract(claimed.data, claimed.filename, claimed.source_url)
+        from .progress import PageProgress
+        result, error = extract(claimed.data, claimed.filename, claimed.source_url,
+                                PageProgress(store.url, sha, version))
     except Exception as e:                 # a defect of ours or a store fault: the task still ends
         result, error = None, ExtractionError(Errors.E017, f"{type(e).__name__}: {e}").to_problem()
     finish(store, claimed, result, error, time.perf_counter() - started)

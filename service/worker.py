@@ -89,12 +89,12 @@ def start_pool_process(memory_mb: int = 0, timeout: float | None = None) -> None
     _warm()
 
 
-def _run(source, filename, source_url, tokens, include_text, delay=0.0) -> tuple[bool, bytes, dict | None]:
+def _run(source, filename, source_url, tokens, include_text, delay=0.0, progress=None) -> tuple[bool, bytes, dict | None]:
     if delay:                       # only the tests ask for a slow document
         time.sleep(delay)
     tools.set_deadline(_limits["timeout"])
     try:
-        result = extract(source, filename, source_url, tokens).to_dict(include_text=include_text)
+        result = extract(source, filename, source_url, tokens, progress=progress).to_dict(include_text=include_text)
     except ExtractionError as e:
         return False, orjson.dumps(e.to_problem()), None
     except MemoryError:
@@ -177,9 +177,10 @@ class GuardedExtraction:
         self.pool = guarded_pool(workers, timeout, memory_mb)
 
     def __call__(self, data, filename=None, source_url=None, include_text=True,
-                 tokens=False) -> tuple[dict | None, dict | None]:
+                 tokens=False, progress=None) -> tuple[dict | None, dict | None]:
         self.pool = _working(self.pool, lambda: guarded_pool(self.workers, self.timeout, self.memory_mb))
-        future = self.pool.schedule(_run, args=(data, filename, source_url, tokens, include_text), timeout=self.timeout)
+        future = self.pool.schedule(_run, args=(data, filename, source_url, tokens, include_text, 0.0, progress),
+                                    timeout=self.timeout)
         try:
             ok, payload, _ = future.result()
         except (FutureTimeout, TimeoutError):
@@ -229,13 +230,13 @@ class Extractor:
         return payload
 
     async def run_with_summary(self, source, filename=None, source_url=None, tokens=False, include_text=True,
-                               delay: float = 0.0) -> tuple[bytes, dict]:
+                               delay: float = 0.0, progress=None) -> tuple[bytes, dict]:
         """The JSON bytes and a small summary (hash, type, finding rules), so that the server
         answers with the bytes as they are instead of parsing and serializing them again."""
         if self.runs_inline(source, delay):
             return _unpack(*await self._inline(source, filename, source_url, tokens, include_text))
         self.pool = _working(self.pool, lambda: guarded_pool(self.workers, self.timeout, self.memory_mb))
-        future = self.pool.schedule(_run, args=(source, filename, source_url, tokens, include_text, delay),
+        future = self.pool.schedule(_run, args=(source, filename, source_url, tokens, include_text, delay, progress),
                                     timeout=self.timeout)
         try:
             ok, payload, summary = await asyncio.wrap_future(future)

@@ -361,10 +361,10 @@ def test_exports_keep_decimals_and_chinese(open_client):
     book = openpyxl.load_workbook(io.BytesIO(open_client.get(f"/v1/documents/{sha}/line_items.xlsx").content))
     rows = list(book.active.values)
     header, data = rows[0], rows[1:]
-    amount = header.index("amount")
+    amount = header.index("金额（元）")     # XLSX is for people: Chinese headers
     got = {str(r[amount]) for r in data}
     assert {"633400", "1958000"} <= {g.removesuffix(".0") for g in got}
-    assert "一般公共服务支出" in {r[header.index("class")] for r in data}
+    assert "一般公共服务支出" in {r[header.index("类")] for r in data}
     findings = open_client.get(f"/v1/documents/{sha}/findings.csv").content.decode("utf-8-sig")
     assert "change_rate_mismatch" in findings
     assert open_client.get("/v1/documents/" + "f" * 64 + "/facts.csv").json()["code"] == "E007"

@@ -24,9 +24,11 @@ class Decoded:
     tables: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     pages: list = field(default_factory=list)     # (text offset, page number) where each page starts
+    geometry: object = None                         # a PDF's boxes of its text (extractors.geometry)
 
 
-def decode(data: bytes, filename: str | None = None) -> Decoded:
+def decode(data: bytes, filename: str | None = None, progress=None) -> Decoded:
+    """``progress(pages_done, pages_total)``, if given, hears of a PDF's pages as they are read."""
     if not data:
         raise ExtractionError(Errors.E001, "no bytes were sent")
     if len(data) > MAX_BYTES:
@@ -43,7 +45,8 @@ def decode(data: bytes, filename: str | None = None) -> Decoded:
     if kind not in _DECODERS:
         raise ExtractionError(Errors.E003, f"{kind} files are not supported; send text, HTML, PDF, Word or Excel")
     module, function = _DECODERS[kind]
-    return getattr(importlib.import_module(f".{module}", __name__), function)(data)
+    decoder = getattr(importlib.import_module(f".{module}", __name__), function)
+    return decoder(data, progress) if kind == "pdf" else decoder(data)
 
 
 # each format's module is imported when a document of that format first arrives

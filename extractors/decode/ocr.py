@@ -31,9 +31,10 @@ def tesseract_available() -> bool:
     return "chi_sim" in langs.split()
 
 
-def read_pages(pdf, numbers: list[int]) -> dict[int, str]:
+def read_pages(pdf, numbers: list[int], read=None) -> dict[int, str]:
     """The OCR text of the given pages (1-based) of an open pypdfium2 document. Up to ``WORKERS``
-    Tesseracts run at once, each page rendered just before its Tesseract starts."""
+    Tesseracts run at once, each page rendered just before its Tesseract starts; ``read(k)`` hears
+    that k pages are done."""
     if len(numbers) > MAX_OCR_PAGES:
         raise ExtractionError(Errors.E004, f"{len(numbers)} scanned pages; OCR is limited to {MAX_OCR_PAGES}")
     texts, running, queue = {}, [], deque(numbers)
@@ -47,6 +48,8 @@ def read_pages(pdf, numbers: list[int]) -> dict[int, str]:
                 texts[number] = tool.stdout().decode("utf-8", "replace")
                 tool.close()
                 running.remove((number, tool))
+                if read is not None:
+                    read(len(texts))
             if not finished:
                 time.sleep(_POLL_S)
     finally:

@@ -4,6 +4,8 @@ the glyphs; tables stitched across pages. A PDF without a text layer goes to OCR
 from __future__ import annotations
 
 import bisect
+from array import array
+from dataclasses import dataclass
 import logging
 import os
 import re
@@ -14,7 +16,8 @@ from pdfplumber.utils import extract_text
 from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGATURES
 
 from ..errors import Errors, ExtractionError
-from ..tables import TextBuilder
+from ..geometry import Geometry
+from ..tables import TextBuilder, clean_cell
 from . import Decoded
 from .pdf_page import MIN_CHARS_PER_PAGE, PageLayout, read_page
 
@@ -24,8 +27,11 @@ _PAGE_NUMBER = re.compile(r"^\s*[-—]?\s*(?:第\s*)?\d{1,4}\s*(?:页)?\s*[-—]
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
-def decode_pdf(data: bytes) -> Decoded:
+def decode_pdf(data: bytes, progress=None) -> Decoded:
+    """``progress(done, total)``: a page is done once its text is read, from its glyphs or, for a
+    scanned page, by OCR."""
     import pypdfium2 as pdfium
+    progress = progress or _no_progress
     with _PDFIUM:
         try:
             pdf = pdfium.PdfDocument(data)
@@ -34,9 +40,15 @@ def decode_pdf(data: bytes) -> Decoded:
         try:
             if len(pdf) > MAX_PAGES:
                 raise ExtractionError(Errors.E004, f"{len(pdf)} pages; the limit is {MAX_PAGES}")
-            layouts = [read_page(pdf, i) for i in range(len(pdf))]
+            layouts, readable = [], 0
+            for i in range(len(pdf)):
+                layouts.append(read_page(pdf, i))
+                readable += not layouts[-1].scanned
+                progress(readable, len(pdf))
             scanned = _scanned(layouts)
-            ocr = _ocr(pdf, scanned, whole=len(scanned) == len(layouts))
+            progress(len(layouts) - len(scanned), len(layouts))
+            ocr = _ocr(pdf, scanned, whole=len(scanned) == len(layouts),
+                       read=lambda k: progress(len(layouts) - len(scanned) + k, len(layouts)))
         except ExtractionError:
             raise
         except Exception as e:
@@ -59,7 +71,11 @@ def _scanned(layouts: list[PageLayout]) -> list[int]:
     return [p.number for p in layouts if p.scanned]
 
 
-def _ocr(pdf, numbers: list[int], whole: bool) -> dict[int, str]:
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
+def _ocr(pdf, numbers: list[int], whole: bool, read=None) -> dict[int, str]:
     """The OCR text of the scanned pages. Without Tesseract, a document of scanned pages only is
     refused (E009); one with a text layer elsewhere is read without its scanned pages."""
     if not numbers:
@@ -69,7 +85,7 @@ def _ocr(pdf, numbers: list[int], whole: bool) -> dict[int, str]:
         if not whole:
             return {}
         raise ExtractionError(Errors.E009, "this PDF has no text layer; OCR needs tesseract-ocr and tesseract-ocr-chi-sim")
-    texts = read_pages(pdf, numbers)
+    texts = read_pages(pdf, numbers, read)
     if whole and not any(t.strip() for t in texts.values()):
         raise ExtractionError(Errors.E009, "OCR found no text in this scanned PDF")
     return texts
@@ -111,7 +127,8 @@ def _chain(e: BaseException):
 
 def _blocks(pages: list[PageLayout], ocr: dict[int, str]) -> list:
     """(page, top, kind, content) in reading order, for every page; a page read by OCR is its
-    lines as Tesseract gives them."""
+    lines as Tesseract gives them. A text line is a :class:`Line`; a table is its rows of cell
+    texts with each cell's page and box."""
     settings = TableSettings.resolve({})
     blocks = []
     for page in pages:
@@ -121,10 +138,14 @@ def _blocks(pages: list[PageLayout], ocr: dict[int, str]) -> list:
         found = TableFinder(page, settings).tables
         boxes = [t.bbox for t in found]
         outside = [c for c in page.chars if not _inside(c, boxes)] if boxes else page.chars
-        items = [(top, "text", text) for top, text in text_lines(outside) if not _PAGE_NUMBER.match(text)]
-        items += [(t.bbox[1], "table", cell_texts(t, page)) for t in found]
+        items = [(line.top, "text", line) for line in lines_of(outside) if not _PAGE_NUMBER.match(line.text)]
+        items += [(t.bbox[1], "table", (cell_texts(t, page), _cell_boxes(t, page.number))) for t in found]
         blocks += [(page.number, top, kind, content) for top, kind, content in sorted(items, key=lambda i: i[0])]
     return blocks
+
+
+def _cell_boxes(table, page: int) -> list[list[tuple | None]]:
+    return [[None if cell is None else (page, cell) for cell in row.cells] for row in table.rows]
 
 
 def cell_texts(table, page: PageLayout) -> list[list[str | None]]:
@@ -178,12 +199,27 @@ def one_line_text(glyphs: list[dict]) -> str | None:
     return " ".join("".join(w) for w in words if w)
 
 
+@dataclass
+class Line:
+    """A line of text rebuilt from glyphs, with the left and right edge of each of its characters
+    (``xs``: x0, x1 of the first, then of the second …), so that a span of it has a box."""
+    top: float
+    bottom: float
+    text: str
+    xs: array
+
+
 def text_lines(chars, x_tolerance: float = 3.0) -> list[tuple[float, str]]:
-    """(top, text) of each line, rebuilt from the glyphs' positions. A glyph joins the line whose
-    first glyph it overlaps vertically by at least half the lower of their heights, so that digits
-    set in a smaller font a few points below the Chinese text stay in their sentence (a line-by-line
-    text layer clustered by the glyphs' tops puts them on a line of their own). A line reads left
-    to right; a gap wider than ``x_tolerance`` is a space."""
+    """(top, text) of each line (:func:`lines_of`)."""
+    return [(line.top, line.text) for line in lines_of(chars, x_tolerance)]
+
+
+def lines_of(chars, x_tolerance: float = 3.0) -> list[Line]:
+    """Each line, rebuilt from the glyphs' positions. A glyph joins the line whose first glyph it
+    overlaps vertically by at least half the lower of their heights, so that digits set in a
+    smaller font a few points below the Chinese text stay in their sentence (a line-by-line text
+    layer clustered by the glyphs' tops puts them on a line of their own). A line reads left to
+    right; a gap wider than ``x_tolerance`` is a space; runs of white space are one space."""
     lines: list[list] = []          # [top, bottom, glyphs], by the first glyph's extent
     for ch in sorted((c for c in chars if c.get("upright", True)), key=lambda c: (c["top"], c["x0"])):
         top, bottom = ch["top"], ch["bottom"]
@@ -196,23 +232,42 @@ def text_lines(chars, x_tolerance: float = 3.0) -> list[tuple[float, str]]:
             lines.append([top, bottom, [ch]])
     out = []
     for top, _, glyphs in sorted(lines, key=lambda line: line[0]):
-        text = " ".join(_joined(sorted(glyphs, key=lambda c: c["x0"]), x_tolerance).split())
-        if text:
-            out.append((top, text))
+        line = _line(sorted(glyphs, key=lambda c: c["x0"]), x_tolerance)
+        if line.text:
+            out.append(line)
     return out
 
 
-_OPEN_LINES = 4      # a glyph is looked for among the last few lines only: lines come top to bottom
+def _line(glyphs, x_tolerance: float) -> Line:
+    """The line's text (its pieces joined, white space collapsed as ``" ".join(s.split())`` would)
+    and the edges of each character it keeps."""
+    text, xs, gap = [], array("d"), None
+    for ch, x0, x1 in _pieces(glyphs, x_tolerance):
+        if ch.isspace():
+            gap = gap or (x0, x1)
+            continue
+        if gap is not None and text:
+            text.append(" ")
+            xs.extend(gap)
+        gap = None
+        text.append(ch)
+        xs.extend((x0, x1))
+    return Line(min((c["top"] for c in glyphs), default=0.0), max((c["bottom"] for c in glyphs), default=0.0),
+                "".join(text), xs)
 
 
-def _joined(glyphs, x_tolerance: float) -> str:
-    parts, last = [], None
+def _pieces(glyphs, x_tolerance: float):
+    """(character, x0, x1) of the line left to right, with a space where glyphs stand apart."""
+    last = None
     for c in glyphs:
         if last is not None and c["x0"] - last["x1"] > x_tolerance and not (c["text"] + last["text"]).isspace():
-            parts.append(" ")
-        parts.append(c["text"])
+            yield " ", last["x1"], c["x0"]
+        for ch in c["text"]:
+            yield ch, c["x0"], c["x1"]
         last = c
-    return "".join(parts)
+
+
+_OPEN_LINES = 4      # a glyph is looked for among the last few lines only: lines come top to bottom
 
 
 def _inside(obj, boxes) -> bool:
@@ -222,17 +277,27 @@ def _inside(obj, boxes) -> bool:
 
 
 def _render(blocks, meta: dict) -> Decoded:
-    builder, page_starts = TextBuilder(), []
+    builder, page_starts, geometry = TextBuilder(), [], Geometry()
     last_page = None
     for page, kind, content in _stitch(blocks):
         if page != last_page:
             page_starts.append((builder.length, page))
             last_page = page
-        if kind == "text":
+        if kind == "text" and isinstance(content, Line):
+            geometry.line(builder.length, page, content.top, content.bottom, content.xs)
+            builder.paragraph(content.text)
+        elif kind == "text":
             builder.paragraph(content)
         else:
-            builder.table(content, page=page, source="pdf")
-    return Decoded(builder.text(), "application/pdf", tables=builder.tables, pages=page_starts, meta=meta)
+            kept = [(row, boxes) for row, boxes in zip(*content) if any(clean_cell(c) for c in row)]
+            table = builder.table([row for row, _ in kept], page=page, source="pdf")
+            boxes = [b for _, b in kept]
+            for cells, row_boxes in zip(table.rows if table else (), boxes):
+                for cell, box in zip(cells, row_boxes):
+                    if box is not None and cell.text:
+                        geometry.cell(cell.start, cell.end, *box)
+    return Decoded(builder.text(), "application/pdf", tables=builder.tables, pages=page_starts, meta=meta,
+                   geometry=geometry)
 
 
 def _own_caption(rows) -> bool:
@@ -249,10 +314,10 @@ def _stitch(blocks) -> list:
     out, last_page = [], None
     for page, _top, kind, content in blocks:
         if kind == "table" and out and out[-1][1] == "table" and last_page == page - 1 \
-                and len(content[0]) == len(out[-1][2][0]) and not _own_caption(content):
-            previous = out[-1][2]
-            rows = content[1:] if content and content[0] == previous[0] else content   # repeated header
-            out[-1] = (out[-1][0], "table", previous + rows)
+                and len(content[0][0]) == len(out[-1][2][0][0]) and not _own_caption(content[0]):
+            (rows, boxes), (previous, previous_boxes) = content, out[-1][2]
+            skip = 1 if rows and rows[0] == previous[0] else 0        # a repeated header
+            out[-1] = (out[-1][0], "table", (previous + rows[skip:], previous_boxes + boxes[skip:]))
             last_page = page
             continue
         out.append((page, kind, content))

@@ -23,6 +23,7 @@ from extractors import Errors, ExtractionError, __version__
 from .. import tasks
 from ..auth import Caller, ExtractCaller
 from ..observability import log, observe_result
+from ..progress import PageProgress
 from ..responses import NDJSONResponse
 from ..schemas import PROBLEM_RESPONSES, ExtractRequest
 from ..store.db import clean_text
@@ -42,6 +43,8 @@ class BatchItemStatus(BaseModel):
     sha256: str | None
     status: str
     error: dict | None = None
+    pages_done: int | None = Field(default=None, description="a PDF's pages read so far (while running, and at the end)")
+    pages_total: int | None = None
 
 
 class BatchStatus(BaseModel):
@@ -166,7 +169,9 @@ def _items(s, batch: Batch) -> list[dict]:
         task = work.get(i.document_sha256)
         status, error = (task.status, task.error) if task is not None else (i.status, i.error)
         items.append({"position": i.position, "filename": i.filename, "sha256": i.document_sha256,
-                      "status": status, "error": error if status == "failed" else None})
+                      "status": status, "error": error if status == "failed" else None,
+                      "pages_done": task.pages_done if task is not None else None,
+                      "pages_total": task.pages_total if task is not None else None})
     return items
 
 
@@ -288,7 +293,8 @@ class InProcessTasks:
             started = time.perf_counter()
             try:
                 payload, summary = await self.app.state.extractor.run_with_summary(
-                    claimed.data, claimed.filename, claimed.source_url, include_text=False)
+                    claimed.data, claimed.filename, claimed.source_url, include_text=False,
+                    progress=PageProgress(store.url, sha, __version__))
                 result, error = orjson.loads(payload), None
                 observe_result(summary)
             except ExtractionError as e:

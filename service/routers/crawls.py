@@ -1,4 +1,4 @@
-"""Crawls (admin): start one, follow it; and the stored documents, filtered and paginated."""
+"""Crawls (admin): start one, follow it."""
 from __future__ import annotations
 
 import subprocess
@@ -9,17 +9,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Path as PathParam, Query, Request
+from fastapi import APIRouter, Path as PathParam, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from extractors import Errors, ExtractionError
 
-from ..auth import AdminCaller, Caller, ExtractCaller
+from ..auth import AdminCaller, Caller
 from ..observability import log
 from ..schemas import PROBLEM_RESPONSES
-from ..store.models import CrawlRun, DocumentAccess, Extraction, Source
+from ..store.models import CrawlRun, Source
 
 router = APIRouter(prefix="/v1", tags=["crawls"])
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,59 +145,3 @@ def get_crawl(request: Request, caller: AdminCaller, crawl_id: CrawlId) -> JSONR
                              "started_at": run.started_at.isoformat() if run.started_at else None,
                              "finished_at": run.finished_at.isoformat() if run.finished_at else None,
                              "stalled": stalled, "error": run.error})
-
-
-class DocumentRow(BaseModel):
-    sha256: str
-    department: str | None
-    region: dict | None
-    fiscal_year: int | None
-    doc_type: str | None
-    source_url: str | None
-
-
-class DocumentPage(BaseModel):
-    total: int
-    offset: int
-    limit: int
-    items: list[DocumentRow]
-
-
-@router.get("/documents", response_model=DocumentPage, responses=PROBLEM_RESPONSES,
-            summary="Stored results the caller may read (an admin key: all), filtered by region, year and type, paginated")
-def list_documents(request: Request, caller: ExtractCaller,
-                   region: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$",
-                                                       description="province, city or county name, or the code")] = None,
-                   year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
-                   doc_type: Annotated[str | None, Query(pattern="^(final_accounts|budget|performance_evaluation|unknown)$")] = None,
-                   offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
-    """Read from the results' summary columns, one page at a time: never the whole results."""
-    store = request.app.state.store
-    latest = (select(func.max(Extraction.id)).where(Extraction.result.is_not(None))
-              .group_by(Extraction.document_sha256))
-    query = select(Extraction).where(Extraction.id.in_(latest))
-    if region:
-        query = query.where(or_(Extraction.province == region, Extraction.city == region,
-                                Extraction.county == region, Extraction.region_code == region))
-    if year:
-        query = query.where(Extraction.fiscal_year == year)
-    if doc_type:
-        query = query.where(Extraction.doc_type == doc_type)
-    if not caller.is_admin:
-        query = query.where(Extraction.document_sha256.in_(
-            select(DocumentAccess.document_sha256).where(DocumentAccess.api_key_id == caller.key_id)))
-    columns = (Extraction.document_sha256, Extraction.department, Extraction.province, Extraction.city,
-               Extraction.county, Extraction.region_code, Extraction.fiscal_year, Extraction.doc_type,
-               Extraction.source_url)
-    with store.session() as s:
-        total = s.scalar(select(func.count()).select_from(query.subquery()))
-        page = s.execute(query.with_only_columns(*columns).order_by(Extraction.document_sha256)
-                         .offset(offset).limit(limit)).all()
-        shas = [row[0] for row in page]
-        urls = dict(s.execute(select(Source.sha256, func.min(Source.url)).where(Source.sha256.in_(shas))
-                              .group_by(Source.sha256)).all()) if shas else {}
-    items = [{"sha256": sha, "department": dept, "region": {"province": p, "city": c, "county": k, "code": code},
-              "fiscal_year": fy, "doc_type": dt, "source_url": urls.get(sha) or url}
-             for sha, dept, p, c, k, code, fy, dt, url in page]
-    return JSONResponse({"total": total, "offset": offset, "limit": limit, "items": items})

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Document, DocumentAccess, Extraction, HealthCheck
+from .models import Document, DocumentAccess, Extraction, FindingReview, HealthCheck
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")    # PostgreSQL refuses NUL in text
@@ -187,6 +187,27 @@ class Store:
         if row.result is None or result is not None:
             row.result, row.error = result, error
             row.summarize()
+
+    # ------------------------------------------------------------ reviews
+    def reviews(self, s: Session, sha: str) -> dict[str, dict]:
+        """The reviews of a document's findings, by finding id."""
+        return {r.finding_id: r.to_dict() for r in s.scalars(select(FindingReview).where(
+            FindingReview.document_sha256 == sha))}
+
+    def put_review(self, s: Session, sha: str, finding_id: str, version: str, state: str | None, note: str,
+                   reviewer: str | None) -> dict | None:
+        """Set (or, with ``state`` None, clear) a finding's review; the review as stored."""
+        row = s.get(FindingReview, (sha, finding_id))
+        if state is None:
+            if row is not None:
+                s.delete(row)
+            return None
+        if row is None:
+            row = FindingReview(document_sha256=sha, finding_id=finding_id)
+            s.add(row)
+        row.extractor_version, row.state, row.note, row.reviewer = version, state, note, reviewer
+        row.reviewed_at = datetime.now(timezone.utc)
+        return row.to_dict()
 
     def latest_extraction(self, s: Session, sha: str) -> Extraction | None:
         return s.scalar(select(Extraction).where(Extraction.document_sha256 == sha, Extraction.result.is_not(None))

@@ -32,7 +32,8 @@ class Extraction(Base):
     document's summary in columns of its own so that listing does not read whole results."""
     __tablename__ = "extractions"
     __table_args__ = (UniqueConstraint("document_sha256", "extractor_version"),
-                      Index("ix_extractions_listing", "fiscal_year", "doc_type"))
+                      Index("ix_extractions_listing", "fiscal_year", "doc_type"),
+                      Index("ix_extractions_department", "department"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256", ondelete="CASCADE"), index=True)
     extractor_version: Mapped[str] = mapped_column(String(40))
@@ -47,9 +48,16 @@ class Extraction(Base):
     county: Mapped[str | None] = mapped_column(String(100))
     region_code: Mapped[str | None] = mapped_column(String(20))
     source_url: Mapped[str | None] = mapped_column(String(2000))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    severity_counts: Mapped[dict | None] = mapped_column(JSON)     # {"error": 2, "warning": 5, "info": 0}
+    filename: Mapped[str | None] = mapped_column(String(500))
 
     def summarize(self) -> None:
         doc = (self.result or {}).get("document") or {}
+        source = doc.get("source") or {}
+        self.pages, self.filename = source.get("pages"), (source.get("filename") or None)
+        findings = (self.result or {}).get("findings") or []
+        self.severity_counts = {s: sum(f.get("severity") == s for f in findings) for s in ("error", "warning", "info")}
         region = doc.get("region") or {}
         self.department, self.fiscal_year, self.doc_type = (doc.get("department") or None), doc.get("fiscal_year"), doc.get("doc_type")
         self.province, self.city, self.county = region.get("province"), region.get("city"), region.get("county")
@@ -126,6 +134,8 @@ class ExtractionTask(Base):
     seconds: Mapped[float | None] = mapped_column(Float)                 # the extraction's own time
     error_code: Mapped[str | None] = mapped_column(String(8))
     error: Mapped[dict | None] = mapped_column(JSON)
+    pages_done: Mapped[int | None] = mapped_column(Integer)              # a PDF's pages read so far
+    pages_total: Mapped[int | None] = mapped_column(Integer)
 
 
 class Source(Base):
@@ -159,6 +169,23 @@ class CrawlRun(Base):
     api_key_id: Mapped[str | None] = mapped_column(String(16))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))   # the crawler's, each few seconds
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class FindingReview(Base):
+    """A person's review of one finding of a document: confirmed, a false alarm, or ignored, with a
+    note. Keyed by the finding's id (stable for the document and extractor version)."""
+    __tablename__ = "finding_reviews"
+    document_sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256", ondelete="CASCADE"), primary_key=True)
+    finding_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    extractor_version: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))         # confirmed | false_alarm | ignored
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    def to_dict(self) -> dict:
+        at = self.reviewed_at if self.reviewed_at.tzinfo else self.reviewed_at.replace(tzinfo=timezone.utc)
+        return {"state": self.state, "note": self.note, "by": self.reviewer, "at": at.isoformat()}
 
 
 class HealthCheck(Base):
