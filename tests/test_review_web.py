@@ -141,3 +141,31 @@ def test_the_print_stylesheet_keeps_findings_and_drops_the_controls(page, server
     assert page.locator("#findings .sev").first.inner_text() in ("错误", "警告", "提示")
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF")
+
+
+HTML_TABLE = ("<html><body><h1>某县教育局2022年部门决算</h1><p>支出决算总表</p><p>单位：万元</p><table>"
+              "<tr><td>项目</td><td>决算数</td></tr><tr><td>本年支出合计</td><td>300.00</td></tr>"
+              "<tr><td>基本支出</td><td>185.88</td></tr><tr><td>项目支出</td><td>84.12</td></tr></table></body></html>")
+
+
+def test_a_table_findings_evidence_is_the_table_with_its_cells_marked(page, tmp_path):
+    path = tmp_path / "教育局决算.html"
+    path.write_text(HTML_TABLE, encoding="utf-8")
+    upload(page, path)
+    item = page.locator("#findings > li[data-rule=sum_mismatch]").first
+    item.locator(".open-evidence").click()
+    page.wait_for_selector("#evidence-source table.ev-table td.hit")
+    assert sorted(page.locator("#evidence-source td.hit").all_inner_texts()) == ["185.88", "300.00", "84.12"]
+    assert page.locator("#findings > li[data-rule=missing_required_item] .open-evidence").count() == 0
+
+
+def test_a_text_findings_evidence_is_the_passage_with_its_spans_marked(page):
+    from .test_web import SAMPLE, analyse_text
+    analyse_text(page, SAMPLE)
+    item = page.locator("#findings > li", has_text="18.80%").first
+    item.locator(".open-evidence").click()
+    page.wait_for_selector("#evidence-source .passage mark")
+    marked = page.locator("#evidence-source .passage mark").all_inner_texts()
+    quotes = page.locator("#evidence-facts .ev-quotes q").all_inner_texts()
+    # the passage around the first quote, with the finding's quotes that fall in it marked
+    assert marked and marked[0] == quotes[0] and all(m in SAMPLE and any(m in q for q in quotes) for m in marked)

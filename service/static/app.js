@@ -105,6 +105,11 @@
     $("error").hidden = true; busy(file && /\.pdf$/i.test(file.name) ? "正在读取 PDF 的各页并核对，请稍候……" : "正在分析，请稍候……");
     try {
       let r;
+      if (file && isPdf(file)) {
+        state.source = file.name;
+        await extractAsJob(file);
+        return;
+      }
       if (file) {
         const body = new FormData(); body.append("file", file);
         r = await fetch("/v1/extract", { method: "POST", body, headers: headers() });
@@ -123,6 +128,25 @@
       idle();
     }
   });
+  function isPdf(file) { return file.type === "application/pdf" || /\.pdf$/i.test(file.name); }
+
+  // a PDF goes through the batch API, whose status says how many of its pages are read (a scan
+  // of many pages is a count that moves, not a spinner), then its stored result is opened
+  async function extractAsJob(file) {
+    const body = new FormData(); body.append("files", file);
+    let batch;
+    try { batch = await (await api("/v1/batches", { method: "POST", body })).json(); } catch (p) { showError(p); return; }
+    for (;;) {
+      const item = batch.items[0];
+      if (item.status === "failed") { showError(item.error || {}); return; }
+      if (item.status === "done") { await reopen(item.sha256); return; }
+      $("progress-text").textContent = item.pages_total
+        ? `正在读取 PDF：第 ${item.pages_done || 0} / ${item.pages_total} 页……` : (item.status === "queued" ? "排队中……" : "正在分析，请稍候……");
+      await new Promise((ok) => setTimeout(ok, 400));
+      try { batch = await (await api(`/v1/batches/${batch.id}`)).json(); } catch (p) { showError(p); return; }
+    }
+  }
+
   function busy(message) { $("progress-text").textContent = message; $("progress").hidden = false; $("run").disabled = true; }
   function idle() { $("progress").hidden = true; $("run").disabled = false; }
 
@@ -236,9 +260,11 @@
         a.addEventListener("click", (e) => { e.preventDefault(); jump(id); });
         links.append(a);
       });
-      const open = el("button", { type: "button", class: "open-evidence no-print", text: "查看证据" });
-      open.addEventListener("click", () => openEvidence(f, li));
-      links.append(open);
+      if (f.evidence.length) {
+        const open = el("button", { type: "button", class: "open-evidence no-print", text: "查看证据" });
+        open.addEventListener("click", () => openEvidence(f, li));
+        links.append(open);
+      }
       li.append(links, reviewBox(f, li));
       list.append(li);
     });
