@@ -140,6 +140,7 @@ class Interpreter(ChangeClauses):
         self.executed_words = re.compile(alternation(ctx["phase_words"]["executed"]))
         self.list_opener_any = re.compile(alternation(ctx["list_openers"]))
         self.line_marker = re.compile(r"\((类|款|项)\)")
+        self.adjusted_notes = [(re.compile(n["pattern"]), n["concepts"]) for n in ctx.get("adjusted_budget_notes", ())]
         self.row_number_words = table_rules()["columns"]["row_number"]     # 行次, 栏次
 
     # ------------------------------------------------------------------ entry
@@ -187,7 +188,19 @@ class Interpreter(ChangeClauses):
         figures += self._changes(figures)
         figures += self.stated_budgets
         figures.sort(key=lambda f: f.start)
+        self._adjusted_by_note(figures)
         return figures, self.extra
+
+    def _adjusted_by_note(self, figures: list[Figure]) -> None:
+        """The document's own year's budgeted figures of the concepts a note declares adjusted
+        (context.yaml adjusted_budget_notes) are of the adjusted budget."""
+        for pattern, prefix in self.adjusted_notes:
+            if not pattern.search(self.text):
+                continue
+            for f in figures:
+                if f.kind == "fact" and (f.concept or "").startswith(prefix) and f.phase == "budgeted" \
+                        and f.fiscal_year == self.info.fiscal_year:
+                    f.phase = "adjusted"
 
     # ------------------------------------------------------------------ helpers
     @staticmethod

@@ -149,9 +149,12 @@ class TableReader:
         t_start = norm.norm_pos(table.start)
         table_from = max(0, t_start - _CAPTION_REACH)
         n_header = 0 if table.implied else self._header_rows(grid)
-        if table.source == "pipes" and _spans_lost(grid[:n_header], grid[n_header:]):
-            return None          # not a grid that can be read: its text stays prose
-        headers = list(table.implied) if table.implied else self._headers(grid[:n_header])
+        header_rows = grid[:n_header]
+        if table.source == "pipes" and _spans_lost(header_rows, grid[n_header:]):
+            if not _last_header_complete(header_rows, grid[n_header:]):
+                return None      # not a grid that can be read: its text stays prose
+            header_rows = header_rows[-1:]   # the collapsed rows above a complete one say nothing it needs
+        headers = list(table.implied) if table.implied else self._headers(header_rows)
         named, caption = self._caption_before(t_start)
         if named is None or caption is _CONTINUED:
             # a caption copied into the first row is the table's own, even right after another table
@@ -174,7 +177,7 @@ class TableReader:
         code_cols = [i for i, h in enumerate(headers) if self.rules["columns"]["code"].search(h)]
         figures = []
         state = {"class": None, "kind": None, "names": {}}
-        header_cols = _header_columns(grid[:n_header])
+        header_cols = _header_columns(header_rows)
         self._grand_total = any(self._names_grand_total(c.text) for row in grid[n_header:] for c in row[:3])
         for r in range(n_header, len(grid)):
             row = _aligned(grid[r], header_cols)
@@ -640,6 +643,18 @@ def _spans_lost(header, body) -> bool:
         if trailing >= 2 and filled == list(range(len(filled))) and len(filled) < fuller:
             return True
     return False
+
+
+def _last_header_complete(header, body) -> bool:
+    """The header's last row names a column over every value of the rows under it (项目 | 预算数 |
+    项目 | 合计 | 一般公共预算 …), whatever collapsed above it (收入 | 支出 bunched at the left)."""
+    if not header:
+        return False
+    last = [c.col for c in header[-1] if c.text]
+    if len(last) < 2 or last != list(range(len(last))):
+        return False
+    widest = max((max((c.col for c in r if c.text), default=-1) for r in body[:5]), default=-1)
+    return widest <= last[-1]
 
 
 def _is_function_code(text: str) -> bool:

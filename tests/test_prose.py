@@ -516,3 +516,51 @@ def test_a_concept_of_the_whole_stated_for_one_fund(text, key):
 def test_a_fund_named_inside_a_list_does_not_change_a_later_total():
     found = keys(FINAL + "2021年本年收入100万元,其中一般公共预算财政拨款收入90万元,本年支出98万元。")
     assert ("expenditure_total", "980000", 2021, "executed") in found
+
+
+# ---------------------------------------------------------------- the budget a note declares adjusted
+NOTE = ("注：本表反映本年度一般公共预算财政拨款“三公”经费支出预决算情况。其中，预算数为“三公”经费全年预算数，"
+        "反映按规定程序调整后的预算数；决算数是包括当年一般公共预算财政拨款和以前年度结转资金安排的实际支出。\n")
+
+
+def test_a_note_that_calls_the_budget_adjusted_makes_the_three_public_budget_adjusted():
+    text = FINAL + NOTE + "2021年“三公”经费支出预算为3.2万元，支出决算为2.9万元。公务接待费预算为1.5万元。"
+    found = keys(text)
+    assert ("three_public.total", "32000", 2021, "adjusted") in found
+    assert ("three_public.reception", "15000", 2021, "adjusted") in found
+    assert ("three_public.total", "29000", 2021, "executed") in found
+    assert not any(k[0].startswith("three_public.") and k[3] == "budgeted" for k in found)
+
+
+def test_without_the_note_the_budget_stays_the_budget():
+    found = keys(FINAL + "2021年“三公”经费支出预算为3.2万元，支出决算为2.9万元。")
+    assert ("three_public.total", "32000", 2021, "budgeted") in found
+
+
+# ---------------------------------------------------------------- group headers collapsed above a complete row
+def test_a_pipe_table_whose_group_header_collapsed_is_read_by_its_complete_header_row():
+    text = ("某中心2025年部门预算公开表\n财政拨款收支总表 | | | | | |\n金额单位:万元 | | | | | |\n"
+            "收入 | 支出 | | | | |\n项目 | 预算数 | 项目 | 合计 | 一般公共预算 | 政府性基金预算 |\n"
+            "一、本年收入 | 61.20 | 一、本年支出 | 61.20 | 61.20 | |\n"
+            "一般公共预算资金 | 61.20 | 一般公共服务支出 | 40.00 | 40.00 | |\n"
+            "收入总计 | 61.20 | 支出总计 | 61.20 | 61.20 | |\n")
+    result = extract(text)
+    found = {(f["concept"], f["value"]): f for f in result.facts}
+    total = found[("appropriation.total", "612000")]
+    assert total["statement"]["name"] == "财政拨款收支总表" and total["evidence"]["col"] == 1
+    assert ("revenue.general_budget_appropriation", "612000") in found
+
+
+def test_a_pipe_table_whose_values_outrun_its_header_is_still_not_read():
+    text = ("某中心2025年部门预算公开表\n财政拨款收支总表 | | | | | |\n"
+            "收入 | 支出 | | | | |\n项目 | 预算数 | 项目 | | | |\n"
+            "一、本年收入 | 61.20 | 一、本年支出 | 61.20 | 61.20 | |\n")
+    assert not any(f["statement"].get("name") == "财政拨款收支总表" for f in extract(text).facts)
+
+
+@pytest.mark.parametrize("wording,concept", [
+    ("公务用车运行维护及购置费", "three_public.vehicle"), ("一般公共预算资金", "revenue.general_budget_appropriation"),
+    ("政府性基金预算资金", "revenue.government_fund_appropriation"),
+])
+def test_wordings_of_real_pages(wording, concept):
+    fact(BUDGET + f"2021年{wording}预算为8.5万元。", concept, "85000", 2021, "budgeted")
