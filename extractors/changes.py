@@ -253,6 +253,18 @@ class ChangeClauses:
                 return f
         return None
 
+    @staticmethod
+    def _same_concept_after(subjects, starts, pos: int, concept: str) -> Figure | None:
+        """The first figure of ``concept`` stated after ``pos`` (an overview's change clause whose
+        figure the details after it give)."""
+        k = bisect_right(starts, pos)
+        for f in subjects[k:k + 50]:
+            if f.start - pos > 3000:
+                break
+            if f.concept == concept and not f.compared:
+                return f
+        return None
+
     def _compared_figure(self, m: re.Match, change: Change, target: Figure) -> Figure | None:
         """The amount between the comparison word and its verb (较上年1174万元减少…) becomes a figure
         of the target's concept, of the compared year and phase."""
@@ -373,8 +385,9 @@ class ChangeClauses:
             named = self._named_subject(figures[k - 1].end, pos)
             if named is not None and named != figures[k - 1].concept:
                 # 其中,公务接待费支出决算比去年增加0.5万元: the term before the comparison names
-                # its subject, whose amount was stated elsewhere
-                return self._same_concept_before(figures, starts, pos, named)
+                # its subject, whose amount was stated elsewhere (before, else in the details after)
+                return self._same_concept_before(figures, starts, pos, named) or \
+                    self._same_concept_after(figures, starts, pos, named)
             return figures[k - 1]              # stated in the same sentence
         named = self._named_subject(sent_start, pos)
         if named is not None and named in self.change_subjects.values():
@@ -387,6 +400,9 @@ class ChangeClauses:
             for f in reversed(figures[max(0, k - 200):k]):
                 if f.concept == concept:
                     return f
+            later = self._same_concept_after(figures, starts, pos, concept)
+            if later is not None:
+                return later
         if k and pos - figures[k - 1].end < 300:
             return figures[k - 1]
         return None

@@ -564,3 +564,19 @@ def test_a_pipe_table_whose_values_outrun_its_header_is_still_not_read():
 ])
 def test_wordings_of_real_pages(wording, concept):
     fact(BUDGET + f"2021年{wording}预算为8.5万元。", concept, "85000", 2021, "budgeted")
+
+
+# ---------------------------------------------------------------- an overview's changes, the figures in the details after
+def test_a_change_clause_naming_its_subject_reaches_the_figure_the_details_state_after_it():
+    text = (FINAL + "2021年“三公”经费支出决算为6.2万元，比去年增加1.2万元，增长24%。其中，因公出国支出决算比去年无增减变化；"
+            "公务用车购置支出决算比预算无增减变化，比去年无增减变化，公务用车运行维护费支出决算比预算无增减变化，"
+            "比去年增加0.8万元，增长25%。具体情况如下：\n（一）因公出国（境）费支出0万元。\n（二）公务用车购置费0万元。\n"
+            "（三）公务用车运行维护费支出4万元。\n")
+    operation = fact(text, "three_public.vehicle_operation", "40000", 2021, "executed")
+    assert (operation["change"]["amount"], operation["change"]["rate"], operation["change"]["direction"]) == ("8000", "0.25", "increase")
+    assert operation["change"]["compared_year"] == 2020
+    assert [c["compared_phase"] for c in operation.get("other_changes", [])] == ["budgeted"]
+    purchase = fact(text, "three_public.vehicle_purchase", "0", 2021, "executed")
+    assert purchase["change"]["direction"] == "flat" and purchase["change"]["compared_year"] == 2020
+    outbound = fact(text, "three_public.outbound_travel", "0", 2021, "executed")
+    assert outbound["change"]["direction"] == "flat"
