@@ -132,7 +132,10 @@ def _unpack(ok: bool, payload: bytes, summary: dict | None) -> tuple[bytes, dict
 
 def guarded_pool(workers: int, timeout: float, memory_mb: int) -> ProcessPool:
     """Forked, not spawned (uvicorn's worker processes default to spawn): a child starts with the
-    lexicons already loaded and shares their memory with its parent."""
+    lexicons already loaded and shares their memory with its parent. Its processes hand their
+    progress figures to this one (service.progress), which writes them."""
+    from .progress import open_channel
+    open_channel()
     return ProcessPool(max_workers=workers, context=multiprocessing.get_context("fork"),
                        initializer=functools.partial(start_pool_process, memory_mb, timeout))
 

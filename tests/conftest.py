@@ -169,6 +169,15 @@ def batch_done(client, batch_id: str, seconds: float = 60, headers=None) -> dict
     raise AssertionError(f"batch {batch_id} did not finish: {status}")
 
 
+@pytest.fixture
+def fresh_stores():
+    """A store of the same URL is a new schema in each test (get_store keeps migrated stores)."""
+    from service.store import get_store
+    get_store.cache_clear()
+    yield
+    get_store.cache_clear()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
     """Each store test runs on SQLite and on PostgreSQL (a fresh schema each time)."""

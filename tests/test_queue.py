@@ -25,12 +25,7 @@ SAMPLE = (ROOT / "corpus" / "yanbian-union-2021-final-accounts.txt").read_text(e
 BROKER_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"      # a database of its own, flushed by each test
 
 
-@pytest.fixture(autouse=True)
-def fresh_stores():
-    """A store of the same URL is a new schema in each test (get_store keeps migrated stores)."""
-    get_store.cache_clear()
-    yield
-    get_store.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_stores")
 
 
 def small(i: int) -> str:

@@ -16,6 +16,9 @@ SAMPLE = CORPUS / "yanbian-union-2021-final-accounts.txt"
 SYNTHETIC_PDF = CORPUS / "renhe-natural-resources-2022-synthetic.pdf"
 
 
+pytestmark = pytest.mark.usefixtures("fresh_stores")
+
+
 def _digits(text: str) -> str:
     return re.sub(r"[^\d.]", "", text)
 
@@ -267,3 +270,39 @@ def test_reviews_and_the_library_columns_are_kept_in_sqlite_and_postgresql(store
         row = store.latest_extraction(s, sha)
         errors = sum(f["severity"] == "error" for f in result["findings"])
         assert isinstance(row, Extraction) and (row.filename, row.pages, row.severity_counts["error"]) == (SAMPLE.name, None, errors)
+
+
+def test_a_pool_process_hands_its_progress_to_the_store_owner_and_never_opens_the_store(store_url):
+    """A forked pool process must not write to SQLite (its locks are per process: a child's write
+    can wait for ever); its figures go through a pipe to the process that owns the store."""
+    import time
+    from extractors import __version__
+    from service import tasks
+    from service.progress import PageProgress
+    from service.store import get_store
+    from service.store.models import ExtractionTask
+    from service.worker import GuardedExtraction
+    store = get_store(store_url)
+    data = SYNTHETIC_PDF.read_bytes()
+    with store.session.begin() as s:
+        sha = store.put_document(s, data, "application/pdf", SYNTHETIC_PDF.name)
+        tasks.ask(s, sha, __version__)
+    extraction = GuardedExtraction(1, 60, 2048)
+    try:
+        started = time.time()
+        with store.session.begin() as s:              # a write transaction held open meanwhile
+            s.execute(__import__("sqlalchemy").text("update documents set filename = filename"))
+            result, error = extraction(data, SYNTHETIC_PDF.name, None, include_text=False,
+                                       progress=PageProgress(store_url, sha, __version__))
+        assert error is None and time.time() - started < 8     # the pool process waited for no lock
+        pages = result["document"]["source"]["pages"]
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with store.session() as s:
+                row = s.get(ExtractionTask, (sha, __version__))
+                if row.pages_done == pages:
+                    break
+            time.sleep(0.05)
+        assert (row.pages_done, row.pages_total) == (pages, pages)
+    finally:
+        extraction.close()
