@@ -84,7 +84,9 @@ def real_pdfs(paired, smoke: bool) -> dict:
     per_file = {}
     for path in files:
         data = path.read_bytes()
-        mine, theirs, ratio = paired(lambda: ours(data, path.name), lambda: peer(data), *((1, 1) if smoke else (2, 1)))
+        # three pairs of blocks, not two: the median of two is their mean, and one slow moment of
+        # this machine's cores on a 0.06 s file then decides the worst file's ratio
+        mine, theirs, ratio = paired(lambda: ours(data, path.name), lambda: peer(data), *((1, 1) if smoke else (3, 1)))
         per_file[path.name] = {"ours_s": mine, "peer_s": theirs, "ratio": ratio}
     ratios = [f["ratio"] for f in per_file.values()]
     return {"files": per_file, "median_ratio": statistics.median(ratios), "worst_ratio": max(ratios),
