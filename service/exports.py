@@ -143,6 +143,20 @@ DERIVED = {"value_wan", "amount_wan", "count", "rule_label", "quote", "pages", "
            "department", "evidence.text", "evidence.page"}
 _FILE = [Column("filename", "文件", _doc("filename"), width=28), Column("department", "部门", _doc("department"), width=24)]
 
+# where a fact or line item was read, and the money it covers (the CSV's order of old)
+_PLACED = [
+        Column("evidence.text", "原文", _path("evidence.text"), width=40),
+        Column("evidence.start", "起始位置", _path("evidence.start"), "0", 8),
+        Column("evidence.end", "结束位置", _path("evidence.end"), "0", 8),
+        Column("evidence.table", "表", _path("evidence.table"), "0", 5),
+        Column("evidence.page", "页码", _path("evidence.page"), "0", 6),
+        Column("statement.id", "报表代码", _path("statement.id"), width=20),
+        Column("statement.name", "报表", _statement, width=30),
+        Column("statement.label", "表号", _path("statement.label"), width=10),
+        Column("scope", "口径", _path("scope"), width=12),
+        Column("basis", "基本/项目", _path("basis"), width=8),
+]
+
 COLUMNS: dict[str, list[Column]] = {
     "facts": [
         Column("concept", "指标代码", _path("concept"), width=30),
@@ -157,16 +171,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("change.rate", "增减率", lambda r, c: _figure("rate")(r.get("change") or {}, c), RATE, 9),
         Column("change.direction", "增减", _mapped("change.direction", DIRECTIONS), width=6),
         Column("change.compared_year", "比较年度", _path("change.compared_year"), "0", 8),
-        Column("evidence.text", "原文", _path("evidence.text"), width=40),
-        Column("evidence.start", "起始位置", _path("evidence.start"), "0", 8),
-        Column("evidence.end", "结束位置", _path("evidence.end"), "0", 8),
-        Column("evidence.table", "表", _path("evidence.table"), "0", 5),
-        Column("evidence.page", "页码", _path("evidence.page"), "0", 6),
-        Column("statement.id", "报表代码", _path("statement.id"), width=20),
-        Column("statement.name", "报表", _statement, width=30),
-        Column("statement.label", "表号", _path("statement.label"), width=10),
-        Column("scope", "口径", _path("scope"), width=12),
-        Column("basis", "基本/项目", _path("basis"), width=8),
+        *_PLACED,
         Column("value_wan", "金额（万元）", _money("value", 10000), WAN, 14),
         Column("count", "数量", _count, "#,##0", 8),
         *_FILE,
@@ -183,16 +188,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("share", "占比", _figure("share"), RATE, 9),
         Column("budget_completion_rate", "预算完成率", _figure("budget_completion_rate"), RATE, 10),
         Column("cofog", "COFOG", _path("cofog"), width=7),
-        Column("evidence.text", "原文", _path("evidence.text"), width=40),
-        Column("evidence.start", "起始位置", _path("evidence.start"), "0", 8),
-        Column("evidence.end", "结束位置", _path("evidence.end"), "0", 8),
-        Column("evidence.table", "表", _path("evidence.table"), "0", 5),
-        Column("evidence.page", "页码", _path("evidence.page"), "0", 6),
-        Column("statement.id", "报表代码", _path("statement.id"), width=20),
-        Column("statement.name", "报表", _statement, width=30),
-        Column("statement.label", "表号", _path("statement.label"), width=10),
-        Column("scope", "口径", _path("scope"), width=12),
-        Column("basis", "基本/项目", _path("basis"), width=8),
+        *_PLACED,
         Column("amount_wan", "金额（万元）", _money("amount", 10000), WAN, 14),
         *_FILE,
     ],

@@ -3,27 +3,16 @@ a finding's evidence and see the printed page with a box at the figure, mark it 
 note, reload and see the review, download the report as PDF and XLSX and read them back, find the
 document in the library by its department, and set two years of one department side by side."""
 import io
-import os
 import re
 
 import httpx
 import openpyxl
 import pytest
 
-from .conftest import start_server
-from .test_web import SCREENSHOTS, browser  # noqa: F401  (the module's Chromium)
+from .test_web import SCREENSHOTS, browser, server  # noqa: F401  (this module's own Chromium and server)
 
 # two years of one department's budget, both with findings whose evidence is printed on a page
 YEARS = ("jiangsu-procuratorate-2018-department-budget.pdf", "jiangsu-procuratorate-2019-department-budget.pdf")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    env = {**os.environ, "FISCAL_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('review')}/review.db"}
-    proc, base = start_server(env)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 @pytest.fixture
