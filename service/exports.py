@@ -7,6 +7,7 @@ number is exactly the decimal, else text."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -116,15 +117,13 @@ def _review(field: str) -> Callable:
     return get
 
 
-def _review_key(field: str) -> Callable:
-    return lambda row, _ctx: (row.get("review") or {}).get(field)
-
-
 def _rule_label(row, _ctx):
-    return _LABELS().get(row["rule"], row["rule"])
+    return rule_labels().get(row["rule"], row["rule"])
 
 
-def _LABELS() -> dict:
+@functools.lru_cache(maxsize=1)
+def rule_labels() -> dict[str, str]:
+    """Rule id -> its Chinese label, from the rule catalogue."""
     return {r["id"]: r["label"] for r in catalogue()}
 
 
@@ -294,7 +293,7 @@ def xlsx_bytes(title: str, cols: list[str], data, formats: list[str | None] | No
     for cell in sheet[1]:
         cell.font = openpyxl.styles.Font(bold=True)
     for r in data:
-        sheet.append([_cell(v) for v in r])
+        sheet.append(list(r))
         for i, cell in enumerate(sheet[sheet.max_row]):
             if isinstance(cell.value, str):
                 cell.data_type = "s"
@@ -345,6 +344,3 @@ def _plain(value):
         return format(Decimal(repr(value)), "f")
     return value
 
-
-def _cell(value):
-    return value

@@ -161,7 +161,7 @@ def to_pdf(result: dict) -> bytes:
 def _finding_block(i: int, f: dict, statements: dict, p, st) -> list:
     from reportlab.platypus import Paragraph
     colour = _SEVERITY_COLOURS[f["severity"]]
-    rule = {r["id"]: r["label"] for r in exports.catalogue()}.get(f["rule"], f["rule"])
+    rule = exports.rule_labels().get(f["rule"], f["rule"])
     head = (f'<font color="{colour}"><b>{i}. [{SEVERITIES[f["severity"]]}]</b></font> '
             f'{escape(rule)}（{escape(f["rule"])}，编号 {escape(f.get("id", ""))}）')
     block = [Paragraph(head, st["body"]), p(f["message"])]
