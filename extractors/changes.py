@@ -34,6 +34,7 @@ class Change:
     phase_stated: bool = False        # the comparison names the phase (较预算数, 比上年决算数)
     implicit: bool = False            # no comparison word: the prior year is assumed, so no check relies on it
     rate_text: str | None = None      # the rate as stated (its last digit bounds a check of it)
+    unsigned: bool = False            # a difference (差值为0.5万元) whose sign the two figures must give
 
 
 def _change_fits(value: Decimal, change: "Change") -> bool | None:
@@ -85,6 +86,8 @@ class ChangeClauses:
                     continue
             target = target.restates or target     # the sentence restates the line's heading figure
             base = inside or self._compared_figure(m, change, target)
+            if change.unsigned and not self._signed(change, target, base):
+                continue
             if base is not None and base not in figures:
                 added.append(base)
             if target.change is None:
@@ -97,6 +100,16 @@ class ChangeClauses:
                      for c in [target.change, *target.other_changes]):
                 target.other_changes.append(change)
         return added
+
+    @staticmethod
+    def _signed(change: Change, target: Figure, base: Figure | None) -> bool:
+        """A difference's sign from the figure and the one compared with, when the clause names it
+        and the two differ by the stated amount; else the difference stays unread."""
+        if base is None or abs(abs(target.value - base.value) - change.amount) > max(change.amount, 1) * Decimal("0.01"):
+            return False
+        change.direction = "increase" if target.value > base.value else "decrease"
+        change.unsigned = False
+        return True
 
     def _read_verbs(self, change: Change, evidence_start: int, pos: int, end: int) -> None:
         """The change verbs from ``pos`` to ``end``: 减少40万元, 下降3%, 持平, 增加1.5万元(42.86%)."""
@@ -129,8 +142,22 @@ class ChangeClauses:
                 change.rate, change.rate_text = q.value, q.text
                 self.used.add(q.start)
                 change.evidence = (evidence_start, q.end)
+        if change.direction is None:
+            self._read_difference(change, evidence_start, pos, end)
         if (change.amount == 0 and not change.rate) or (change.rate == 0 and not change.amount):
             change.direction = "flat"            # 减少0万元, 下降0%: no change at all
+            change.unsigned = False
+
+    def _read_difference(self, change: Change, evidence_start: int, pos: int, end: int) -> None:
+        """差值为0.5万元, 相差0.00万元: an amount without its sign (context.yaml difference_verbs)."""
+        for v in self.difference_verb.finditer(self.text, pos, end):
+            q = self.qty_at.get(self._skip_filler(v.end()))
+            if q is not None and q.kind == "money":
+                change.amount, change.amount_q, change.unsigned = q.value, q, True
+                change.verb_start = change.verb_start if change.verb_start is not None else v.start()
+                change.evidence = (evidence_start, q.end)
+                self.used.add(q.start)
+                return
 
     def _rate_in_parentheses(self, pos: int) -> Amount | None:
         """减少18.50万元(65.37%): the rate in parentheses after the amount."""
@@ -336,7 +363,7 @@ class ChangeClauses:
         if opener is not None:
             end = opener.start()            # the list after 其中 has changes of its own (_item_changes)
         self._read_verbs(change, m.start(), m.end(), end)
-        if change.direction is None:
+        if change.direction is None and not change.unsigned:
             return None
         change.reason = self._reason(change.evidence[1])
         return change

@@ -118,6 +118,7 @@ class Interpreter(ChangeClauses):
         self.bare_pct = re.compile(r"[,，]\s*")
         verbs = ctx["change_verbs"]
         self.verb_dir = {v: d for d, vs in verbs.items() for v in vs}
+        self.difference_verb = re.compile(alternation(ctx.get("difference_verbs") or ["(?!)"]))
         prev = "|".join(ctx["compare_years"]["previous"])
 
         def year(n):

@@ -48,10 +48,11 @@ def _render(data: bytes, page: int, scale: float) -> tuple[bytes, float, float, 
             p = pdf[page - 1]
             width, height = p.get_size()
             scale = min(scale, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
-            image = p.render(scale=scale, may_draw_forms=True).to_pil()
+            # the image shares the bitmap's memory: it is written out before the page and the
+            # document are closed
+            buf = io.BytesIO()
+            p.render(scale=scale, may_draw_forms=True).to_pil().save(buf, format="PNG", compress_level=3)
             p.close()
         finally:
             pdf.close()
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=3)
     return buf.getvalue(), scale, width, height

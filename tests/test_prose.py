@@ -580,3 +580,20 @@ def test_a_change_clause_naming_its_subject_reaches_the_figure_the_details_state
     assert purchase["change"]["direction"] == "flat" and purchase["change"]["compared_year"] == 2020
     outbound = fact(text, "three_public.outbound_travel", "0", 2021, "executed")
     assert outbound["change"]["direction"] == "flat"
+
+
+# ---------------------------------------------------------------- a difference without its sign
+@pytest.mark.parametrize("clause,direction,amount", [
+    ("2021年公务接待费支出决算2.7万元，与年初预算3.2万元相比，差值为0.5万元。", "decrease", "5000"),
+    ("2021年公务接待费支出决算3.7万元，与年初预算3.2万元相比，差额为0.5万元。", "increase", "5000"),
+    ("2021年公务接待费支出决算3.2万元，与2021年度预算相比，相差0.00万元。", "flat", "0"),
+])
+def test_a_difference_takes_its_sign_from_the_two_figures(clause, direction, amount):
+    found = [f for f in extract(FINAL + clause).facts if f["concept"] == "three_public.reception" and f["phase"] == "executed"]
+    assert found and found[0]["change"]["direction"] == direction and found[0]["change"]["amount"] == amount
+
+
+def test_a_difference_whose_compared_figure_is_not_stated_is_left_unread():
+    found = fact(FINAL + "2021年公务接待费支出决算2.7万元，与年初预算相比，差值为0.5万元。",
+                 "three_public.reception", "27000", 2021, "executed")
+    assert found["change"] is None
