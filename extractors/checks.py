@@ -11,9 +11,8 @@ Facts and line items reach these functions as the contract's dicts plus private 
 """
 from __future__ import annotations
 
-import hashlib
-
 import functools
+import hashlib
 import itertools
 from bisect import bisect_left
 from collections import defaultdict

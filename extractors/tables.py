@@ -60,6 +60,11 @@ def _join(text: str, m: re.Match) -> str:
     return "" if ("\u4e00" <= before <= "\u9fff" or "\u4e00" <= after <= "\u9fff") else " "
 
 
+def kept_rows(rows: list[list]) -> list[int]:
+    """The rows a table keeps: those with a cell that is not blank once cleaned."""
+    return [i for i, row in enumerate(rows) if any(clean_cell(c) for c in row)]
+
+
 @dataclass
 class TextBuilder:
     """Builds a document's text from paragraphs and tables, in reading order."""
@@ -75,8 +80,7 @@ class TextBuilder:
             self._add(text + "\n")
 
     def table(self, rows: list[list], page: int | None = None, source: str = "text", ocr: bool = False) -> Table | None:
-        rows = [[clean_cell(c) for c in row] for row in rows]
-        rows = [r for r in rows if any(r)]
+        rows = [[clean_cell(c) for c in rows[i]] for i in kept_rows(rows)]
         if not rows:
             return None
         self.cells += sum(len(r) for r in rows)

@@ -6,26 +6,30 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from typing import Callable
 
 from extractors import Errors, ExtractionError
 
 MAX_PIXELS = 8_000_000        # a page rendered larger than this is rendered at a lower scale
-SCALES = (1.0, 1.5, 2.0, 3.0)
-
 
 _CACHE: OrderedDict[tuple[str, int, float], tuple[bytes, float, float, float]] = OrderedDict()
 _CACHE_SIZE = 48
 _CACHE_LOCK = threading.Lock()
 
 
-def page_png(sha: str, data: bytes, page: int, scale: float) -> tuple[bytes, float, float, float]:
+def page_png(sha: str, page: int, scale: float, load: Callable[[], bytes]) -> tuple[bytes, float, float, float]:
     """(PNG, the scale used, the page's width and height in points), rendered once per
-    (document, page, scale) while it stays among the last pages asked for."""
+    (document, page, scale) while it stays among the last pages asked for; ``load`` gives the
+    document's bytes, read only when the page is not kept."""
     key = (sha, page, scale)
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
+    data = load()
+    from extractors.decode import sniff
+    if sniff(data, None) != "pdf":
+        raise ExtractionError(Errors.E003, "this document is no PDF: it has no pages to show")
     rendered = _render(data, page, scale)
     with _CACHE_LOCK:
         _CACHE[key] = rendered

@@ -204,9 +204,11 @@ def _figure(value) -> str:
 
 
 def _footer(doc: dict):
+    from reportlab.lib.units import mm
+
     def draw(canvas, frame):
         canvas.saveState()
         canvas.setFont(FONT, 8)
-        canvas.drawString(16 * 2.835, 10 * 2.835, f"fiscal-extract {__version__} · {doc['sha256'][:16]}… · 第 {frame.page} 页")
+        canvas.drawString(16 * mm, 10 * mm, f"fiscal-extract {__version__} · {doc['sha256'][:16]}… · 第 {frame.page} 页")
         canvas.restoreState()
     return draw

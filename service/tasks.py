@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from extractors import Errors, ExtractionError
 
+from .progress import PageProgress
 from .store.db import Store, clean_text, upsert
 from .store.models import BatchItem, Document, Extraction, ExtractionTask
 
@@ -243,7 +244,6 @@ def run(store: Store, sha: str, version: str, extract: Extract, worker: str, lea
         return claimed
     started = time.perf_counter()
     try:
-        from .progress import PageProgress
         result, error = extract(claimed.data, claimed.filename, claimed.source_url,
                                 PageProgress(store.url, sha, version))
     except Exception as e:                 # a defect of ours or a store fault: the task still ends

@@ -4,12 +4,12 @@ the glyphs; tables stitched across pages. A PDF without a text layer goes to OCR
 from __future__ import annotations
 
 import bisect
-from array import array
-from dataclasses import dataclass
 import logging
 import os
 import re
 import threading
+from array import array
+from dataclasses import dataclass
 
 from pdfplumber.table import TableFinder, TableSettings
 from pdfplumber.utils import extract_text
@@ -17,7 +17,7 @@ from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGA
 
 from ..errors import Errors, ExtractionError
 from ..geometry import Geometry
-from ..tables import TextBuilder, clean_cell
+from ..tables import TextBuilder, kept_rows
 from . import Decoded
 from .pdf_page import MIN_CHARS_PER_PAGE, PageLayout, read_page
 
@@ -289,10 +289,10 @@ def _render(blocks, meta: dict) -> Decoded:
         elif kind == "text":
             builder.paragraph(content)
         else:
-            kept = [(row, boxes) for row, boxes in zip(*content) if any(clean_cell(c) for c in row)]
-            table = builder.table([row for row, _ in kept], page=page, source="pdf")
-            boxes = [b for _, b in kept]
-            for cells, row_boxes in zip(table.rows if table else (), boxes):
+            rows, boxes = content
+            kept = kept_rows(rows)              # the builder's rows, each beside its cells' boxes
+            table = builder.table([rows[i] for i in kept], page=page, source="pdf")
+            for cells, row_boxes in zip(table.rows if table else (), [boxes[i] for i in kept]):
                 for cell, box in zip(cells, row_boxes):
                     if box is not None and cell.text:
                         geometry.cell(cell.start, cell.end, *box)

@@ -20,13 +20,12 @@ from .. import compare as comparing, exports, pages, report
 from ..auth import Caller, ExtractCaller
 from ..responses import CSVResponse
 from ..schemas import PROBLEM_RESPONSES
-from ..store.models import Document, DocumentAccess, Extraction, Source
+from ..store.models import Document, DocumentAccess, Extraction, FindingReview, Source
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 Sha = Annotated[str, Path(pattern="^[0-9a-f]{64}$", description="the document's SHA-256")]
 FindingId = Annotated[str, Path(pattern="^[0-9a-f]{16}(?:-[0-9]{1,4})?$", description="the finding's id")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-Text = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f]*$")]
 
 
 class DocumentRow(BaseModel):
@@ -56,6 +55,12 @@ class ReviewRequest(BaseModel):
     note: str = Field(default="", max_length=4000, pattern=r"^[^\x00]*$")
     by: str | None = Field(default=None, max_length=200, pattern=r"^[^\x00-\x1f]*$",
                            description="who reviewed (else the API key's id)")
+
+
+def _latest():
+    """The id of each document's latest stored result."""
+    return (select(func.max(Extraction.id)).where(Extraction.result.is_not(None))
+            .group_by(Extraction.document_sha256))
 
 
 def _readable(caller: Caller):
@@ -95,11 +100,8 @@ def list_documents(request: Request, caller: ExtractCaller,
                    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                    limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
     """Read from the results' summary columns, one page at a time: never the whole results."""
-    from ..store.models import FindingReview
     store = request.app.state.store
-    latest = (select(func.max(Extraction.id)).where(Extraction.result.is_not(None))
-              .group_by(Extraction.document_sha256))
-    query = select(Extraction).where(Extraction.id.in_(latest))
+    query = select(Extraction).where(Extraction.id.in_(_latest()))
     if q and q.strip():
         for word in q.split()[:5]:
             like = f"%{word.replace('%', '').replace('_', '')}%"
@@ -155,6 +157,14 @@ def _text(request: Request, sha: str) -> str:
     return decode(data, filename).text
 
 
+def _may_read(request: Request, caller: Caller, sha: str) -> None:
+    """The caller may read the document (one another key brought is not found)."""
+    store = request.app.state.store
+    with store.session() as s:
+        if not store.may_read(s, sha, caller.key_id, caller.is_admin):
+            raise ExtractionError(Errors.E007, f"no stored result for document {sha}")
+
+
 def _bytes(request: Request, sha: str) -> tuple[bytes, str | None]:
     store = request.app.state.store
     with store.session() as s:
@@ -187,11 +197,9 @@ def review_finding(request: Request, caller: ExtractCaller, sha256: Sha, finding
 async def page_image(request: Request, caller: ExtractCaller, sha256: Sha,
                      page: Annotated[int, Path(ge=1, le=500)],
                      scale: Annotated[float, Query(ge=0.5, le=3.0, description="pixels per PDF point")] = 1.5) -> Response:
-    await run_in_threadpool(_result, request, caller, sha256, False)        # the caller may read it
-    data, _ = await run_in_threadpool(_bytes, request, sha256)
-    if not data.startswith(b"%PDF") and b"%PDF-" not in data[:1024]:
-        raise ExtractionError(Errors.E003, "this document is no PDF: it has no pages to show")
-    png, used, width, height = await run_in_threadpool(pages.page_png, sha256, data, page, round(scale, 2))
+    await run_in_threadpool(_may_read, request, caller, sha256)
+    png, used, width, height = await run_in_threadpool(pages.page_png, sha256, page, round(scale, 2),
+                                                       lambda: _bytes(request, sha256)[0])
     return Response(png, media_type="image/png", headers={
         "cache-control": "private, max-age=86400", "x-page-scale": f"{used:.4f}",
         "x-page-width": f"{width:.2f}", "x-page-height": f"{height:.2f}"})
@@ -203,10 +211,8 @@ def related(request: Request, caller: ExtractCaller, sha256: Sha) -> JSONRespons
     doc = _result(request, caller, sha256, reviewed=False)["document"]
     if not doc.get("department"):
         return JSONResponse({"items": []})
-    latest = (select(func.max(Extraction.id)).where(Extraction.result.is_not(None))
-              .group_by(Extraction.document_sha256))
     query = select(Extraction.document_sha256, Extraction.fiscal_year, Extraction.doc_type, Extraction.filename) \
-        .where(Extraction.id.in_(latest), Extraction.department == doc["department"],
+        .where(Extraction.id.in_(_latest()), Extraction.department == doc["department"],
                Extraction.document_sha256 != sha256)
     if (readable := _readable(caller)) is not None:
         query = query.where(readable)
