@@ -63,8 +63,11 @@ class DocumentReader:
             rf"^[ \t\u3000]*((?:{alternation(docs['heading_words'])})[^\n]{{0,30}})$", re.M)
         self.doc_types = [(d["type"], re.compile(d["pattern"])) for d in docs["doc_types"]]
         # after a region name: more region names, then up to 14 characters, then an organisation word
-        self.org_after_region = re.compile(
-            rf"[\u4e00-\u9fff]{{0,14}}?(?:{alternation(docs['org_suffixes'])})")
+        breaks = alternation(docs.get("org_name_breaks") or ()) or "(?!)"
+        suffix = alternation(docs['org_suffixes'])
+        self.org_after_region = re.compile(rf"(?:(?!{breaks})[\u4e00-\u9fff]){{0,14}}?(?:{suffix})")
+        # 中心学校: the name goes on to its last suffix of two characters or more (not 财政局局属单位)
+        self.org_suffix_more = re.compile(rf"(?:{alternation(w for w in docs['org_suffixes'] if len(w) > 1)})+")
         gov = docs.get("government_scope") or {}
         self.government_markers = [re.compile(p) for p in gov.get("markers", [])]
         self.government_min = gov.get("min_markers", 3)
@@ -155,7 +158,8 @@ class DocumentReader:
                 continue
             m = self.org_after_region.match(text, hit.end())
             if m:
-                counts[text[hit.end() - len(name):m.end()]] += 1
+                more = self.org_suffix_more.match(text, m.end())
+                counts[text[hit.end() - len(name):more.end() if more else m.end()]] += 1
         if not counts:
             return None
         best = max(counts.values())

@@ -105,6 +105,8 @@ class Interpreter(ChangeClauses):
         self.blocked_left = re.compile(rf"(?:{'|'.join(ctx['blocked_left'])})$")
         self.blocked_left_by_concept = {c: re.compile(rf"(?:{alternation(words)})$")
                                         for c, words in (ctx.get("blocked_left_by_concept") or {}).items()}
+        self.blocked_right_by_concept = {c: re.compile(alternation(words))
+                                         for c, words in (ctx.get("blocked_right_by_concept") or {}).items()}
         self.fund_concepts = dict(ctx.get("fund_concepts") or {})
         self.narrowed_by = dict(ctx.get("narrowed_by") or {})
         self.change_subjects = dict(ctx.get("change_subjects") or {})
@@ -112,6 +114,14 @@ class Interpreter(ChangeClauses):
         self.fund_scoped = set(ctx.get("fund_scoped_concepts") or ())
         self.head_only = set(ctx.get("head_only_aliases") or ())
         self.head_only_left = re.compile(ctx.get("head_only_left") or "$")
+        self.list_parts = {head: (re.compile(alternation(parts)), parts)
+                           for head, parts in (ctx.get("list_parts") or {}).items()}
+        totals = ctx.get("ambiguous_totals") or {}
+        self.totals_sides = totals.get("terms") or {}
+        self.totals_term = re.compile(alternation(list(self.totals_sides)) or "(?!)")
+        self.totals_whole, self.totals_own = totals.get("whole"), totals.get("own") or {}
+        self.totals_part_after = re.compile(totals.get("part_after") or "(?!)")
+        self.totals_not_after = re.compile(totals.get("not_after") or "(?!)")
         self.nil_prefix = re.compile(rf"(?:{alternation(ctx['nil_prefix'])})$")
         self.share = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['share_openers'])})(?=\d|百分之)")
         self.completion = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['completion_openers'])})(?=\d|百分之)")
@@ -168,7 +178,7 @@ class Interpreter(ChangeClauses):
         years = list(_YEAR_IN.finditer(text))
         self.years = [(m.start(), int(m.group(1))) for m in years]
         self.year_ends = [m.end() for m in years]
-        terms = self.lex.find_terms(text)
+        terms = self._with_list_parts(self._with_ambiguous_totals(self.lex.find_terms(text)))
         reader = TableReader(self.lex, self)
         figures, in_tables = [], set()
         for table in tables:
@@ -202,6 +212,55 @@ class Interpreter(ChangeClauses):
                 if f.kind == "fact" and (f.concept or "").startswith(prefix) and f.phase == "budgeted" \
                         and f.fiscal_year == self.info.fiscal_year:
                     f.phase = "adjusted"
+
+    def _with_ambiguous_totals(self, terms: list[tuple]) -> list[tuple]:
+        """``terms`` and the 总收入/总支出 whose concept the page shows (context.yaml ambiguous_totals)."""
+        if not self.totals_sides or not self.totals_term.search(self.text):
+            return terms
+        spans = [(t[0], t[1]) for t in terms]
+        stated = []        # (start, end, side, year, value, a part named after it)
+        for m in self.totals_term.finditer(self.text):
+            s, e = m.span()
+            k = bisect_right(spans, (s, len(self.text)))
+            if (k and spans[k - 1][1] > s) or (k < len(spans) and spans[k][0] < e):
+                continue                        # inside a longer term
+            left = self._clause_left(s)
+            if self.totals_not_after.search(left):
+                continue
+            filler = self.filler.match(self.text, e)
+            q = self.qty_at.get(filler.end())
+            if q is None or q.kind != "money":
+                continue
+            year, _, _ = self._year_phase(left, filler.group(), s)
+            part = self.totals_part_after.match(self.text, q.end) is not None
+            stated.append((s, e, self.totals_sides[m.group()], year, q.value, part))
+        added = []
+        for s, e, side, year, value, part in stated:
+            others = [o[4] for o in stated if o[2] != side and o[3] == year]
+            if part or value in others:
+                added.append((s, e, "concept", self.totals_whole))
+            elif others and self.totals_own.get(side):
+                added.append((s, e, "concept", self.totals_own[side]))
+        return sorted(terms + added) if added else terms
+
+    def _with_list_parts(self, terms: list[tuple]) -> list[tuple]:
+        """``terms`` and the short words that name a part in the list after a figure
+        (context.yaml list_parts): 其中:货物13.99万元 after 政府采购总额."""
+        added = []
+        for start, end, kind, ident in terms:
+            if kind != "concept" or ident not in self.list_parts:
+                continue
+            words, parts = self.list_parts[ident]
+            _, sent_end = self._sentence_bounds(start)
+            opener = self.list_opener_any.search(self.text, end, sent_end)
+            if opener is None:
+                continue
+            for m in words.finditer(self.text, opener.end(), sent_end):
+                filler = self.filler.match(self.text, m.end())
+                q = self.qty_at.get(filler.end())
+                if q is not None and q.kind == "money" and not any(t[0] < m.end() and m.start() < t[1] for t in terms):
+                    added.append((m.start(), m.end(), "concept", parts[m.group()]))
+        return sorted(terms + added) if added else terms
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
@@ -381,6 +440,9 @@ class Interpreter(ChangeClauses):
                 continue
             narrower = self.blocked_left_by_concept.get(ident)
             if narrower is not None and narrower.search(left):
+                continue
+            other = self.blocked_right_by_concept.get(ident)
+            if other is not None and other.match(self.text, end):
                 continue
             if self.text[start:end] in self.head_only and not self.head_only_left.search(self.text[max(0, start - 4):start]):
                 continue                     # 工资福利支出预算 is not 支出预算

@@ -22,6 +22,7 @@ CN_FIRST = "零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒�
 CN = rf"(?:[{CN_FIRST}][{CN_CHARS}]{{0,40}})"
 # every alternative of the quantity pattern begins with one of these (百 for 百分之)
 _CAN_START = re.compile(rf"[\d百{CN_FIRST}]")
+_DIGIT_RUN = re.compile(r"\d{2,20}+(?!\d)")
 INNER_FORMS = ("余", "多")
 INNER = rf"(?:{'|'.join(INNER_FORMS)})"
 _MISSING = object()
@@ -119,11 +120,17 @@ class QuantityFinder:
         """The same matches as ``self.pattern.finditer(text)``, found twice as fast: re tries a
         pattern whose alternatives begin with character classes at every position of the text,
         so the scan jumps from one character that can begin a quantity to the next instead."""
-        pos, match, next_start = 0, self.pattern.match, _CAN_START.search
+        pos, match, next_start, digits = 0, self.pattern.match, _CAN_START.search, _DIGIT_RUN.match
         while (c := next_start(text, pos)) is not None:
             m = match(text, c.start())
             if m is None:
                 pos = c.start() + 1
+                # A start inside a run of digits that the run's first digit could not begin reads
+                # the same run end and what follows it, so it fails too (a year, a code 2080501);
+                # a comma after the run (12345,678) or a run beyond the pattern's 20 digits can
+                # begin a match inside it, and those are tried digit by digit.
+                if (run := digits(text, c.start())) is not None and text[run.end():run.end() + 1] != ",":
+                    pos = run.end()
             else:
                 yield m
                 pos = m.end()

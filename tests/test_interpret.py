@@ -82,3 +82,15 @@ def test_document_understanding():
     assert d["department"] == "高坪区文化广播电视和旅游局"
     assert d["region"]["code"] == "511303" and d["region"]["city"] == "南充市"
     assert d["sections"][0]["heading"] == "一、收入支出决算总体情况说明"
+
+
+@pytest.mark.parametrize("text,name", [
+    # a sentence that joins the department to its parent names the department alone
+    ("第一部分 概况\n西昌市第三实验小学是西昌市教育局直属的事业单位。\n2021年度部门决算情况说明", "西昌市第三实验小学"),
+    ("一、部门概况\n西昌市某某林场隶属于西昌市林业局。\n2021年部门预算情况说明", "西昌市某某林场"),
+    # the name goes on to its last suffix of two characters (中心学校), not to one of one (局属)
+    ("西昌市某乡中心学校2021年部门预算情况说明\n西昌市某乡中心学校", "西昌市某乡中心学校"),
+    ("西昌市财政局2021年部门预算\n西昌市财政局局属单位", "西昌市财政局"),
+])
+def test_department_name_ends_where_the_name_does(text, name):
+    assert extract(text).document["department"] == name

@@ -69,3 +69,14 @@ def test_quantity_scan_finds_what_the_pattern_finds(text):
     finder = get_finder()
     expected = [(m.span(), m.groupdict()) for m in finder.pattern.finditer(text)]
     assert [(m.span(), m.groupdict()) for m in finder._matches(text)] == expected
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet="0123456789,.万元千亿%年人 一十-", max_size=60))
+def test_quantity_scan_skips_digit_runs_as_the_pattern_would(text):
+    """A start inside a run of digits that the run's first digit could not begin is skipped; a comma
+    after the run (12345,678万元) or a run longer than the pattern's 20 digits is tried digit by digit."""
+    from extractors.quantities import get_finder
+    finder = get_finder()
+    for t in (text, "12345,678万元" + text, "1" * 25 + "万元" + text):
+        assert [m.span() for m in finder._matches(t)] == [m.span() for m in finder.pattern.finditer(t)]

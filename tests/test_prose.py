@@ -173,6 +173,45 @@ def test_staffing(text, wanted, unwanted):
     assert set(wanted) <= found and not set(unwanted) & found, sorted(found)
 
 
+# ---------------------------------------------------------------- 总收入 / 总支出: the page says which total
+@pytest.mark.parametrize("text,wanted,unwanted", [
+    # a part named 本年收入 after it: the whole
+    (FINAL + "本单位2021年度总收入210.5万元，其中本年收入200.1万元，上年结转10.4万元。",
+     [("total_revenue_expenditure", "2105000")], [("revenue_total", "2105000")]),
+    # the two sides of one year equal: a 收支总表 balances
+    (FINAL + "（一）本单位2021年度总收入88.2万元。\n（二）本单位2021年度总支出88.2万元。",
+     [("total_revenue_expenditure", "882000")], [("revenue_total", "882000"), ("expenditure_total", "882000")]),
+    # differing, year by year (the prior year's inside the change clause too)
+    (FINAL + "2021年度决算总收入320万元，比2020年度决算总收入300万元增加20万元。2021年度总支出310万元，"
+             "比2020年度总支出290万元增加20万元。",
+     [("revenue_total", "3200000"), ("revenue_total", "3000000"), ("expenditure_total", "3100000"),
+      ("expenditure_total", "2900000")], [("total_revenue_expenditure", "3200000")]),
+    # alone, or a fund's or a region's: unread
+    (FINAL + "2021年度总收入320万元，主要是人员增加。", [], [("revenue_total", "3200000"),
+                                                     ("total_revenue_expenditure", "3200000")]),
+    (FINAL + "2021年度政府性基金总收入50万元，政府性基金总支出40万元。", [],
+     [("revenue_total", "500000"), ("expenditure_total", "400000")]),
+])
+def test_total_revenue_named_without_its_kind(text, wanted, unwanted):
+    found = {(k[0], k[1]) for k in keys(text)}
+    assert set(wanted) <= found and not set(unwanted) & found, sorted(found)
+
+
+@pytest.mark.parametrize("text,wanted,unwanted", [
+    # a list after a figure names its parts by short words that alone name nothing
+    (FINAL + "2021年度政府采购总额40.5万元，其中：货物10.5万元，工程30万元。",
+     [("procurement.total", "405000"), ("procurement.goods", "105000"), ("procurement.works", "300000")], []),
+    (FINAL + "2021年度购置货物10.5万元，工程30万元。", [], [("procurement.goods", "105000"), ("procurement.works", "300000")]),
+    # a fund's 收入总计 holds the carry-over: it is not the fund's appropriation
+    (FINAL + "2021年度一般公共预算收入总计105万元，本年支出100万元。", [],
+     [("revenue.general_budget_appropriation", "1050000")]),
+    (FINAL + "2021年度一般公共预算收入100万元。", [("revenue.general_budget_appropriation", "1000000")], []),
+])
+def test_parts_and_totals_named_by_their_neighbours(text, wanted, unwanted):
+    found = {(k[0], k[1]) for k in keys(text)}
+    assert set(wanted) <= found and not set(unwanted) & found, sorted(found)
+
+
 def test_a_part_named_like_its_whole_is_no_conflict():
     assert rules(FINAL + "2021年离退休人员12人，其中：离休2人，退休10人。") == []
 
