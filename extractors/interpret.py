@@ -105,6 +105,8 @@ class Interpreter(ChangeClauses):
         self.blocked_left = re.compile(rf"(?:{'|'.join(ctx['blocked_left'])})$")
         self.blocked_left_by_concept = {c: re.compile(rf"(?:{alternation(words)})$")
                                         for c, words in (ctx.get("blocked_left_by_concept") or {}).items()}
+        self.blocked_in_sentence_by_concept = {c: re.compile(alternation(words))
+                                               for c, words in (ctx.get("blocked_in_sentence_by_concept") or {}).items()}
         self.blocked_right_by_concept = {c: re.compile(alternation(words))
                                          for c, words in (ctx.get("blocked_right_by_concept") or {}).items()}
         self.fund_concepts = dict(ctx.get("fund_concepts") or {})
@@ -116,6 +118,10 @@ class Interpreter(ChangeClauses):
         self.head_only_left = re.compile(ctx.get("head_only_left") or "$")
         self.list_parts = {head: (re.compile(alternation(parts)), parts)
                            for head, parts in (ctx.get("list_parts") or {}).items()}
+        bare = ctx.get("bare_totals") or {}
+        self.bare_totals = bare.get("terms") or {}
+        self.bare_total_term = re.compile(alternation(list(self.bare_totals)) or "(?!)")
+        self.bare_total_before = re.compile(bare.get("clause_before") or "(?!)")
         totals = ctx.get("ambiguous_totals") or {}
         self.totals_sides = totals.get("terms") or {}
         self.totals_term = re.compile(alternation(list(self.totals_sides)) or "(?!)")
@@ -178,7 +184,7 @@ class Interpreter(ChangeClauses):
         years = list(_YEAR_IN.finditer(text))
         self.years = [(m.start(), int(m.group(1))) for m in years]
         self.year_ends = [m.end() for m in years]
-        terms = self._with_list_parts(self._with_ambiguous_totals(self.lex.find_terms(text)))
+        terms = self._with_list_parts(self._with_bare_totals(self._with_ambiguous_totals(self.lex.find_terms(text))))
         reader = TableReader(self.lex, self)
         figures, in_tables = [], set()
         for table in tables:
@@ -241,6 +247,29 @@ class Interpreter(ChangeClauses):
                 added.append((s, e, "concept", self.totals_whole))
             elif others and self.totals_own.get(side):
                 added.append((s, e, "concept", self.totals_own[side]))
+        return sorted(terms + added) if added else terms
+
+    def _with_bare_totals(self, terms: list[tuple]) -> list[tuple]:
+        """``terms`` and the 收入/支出 that open a clause with only a year before them and an amount
+        after them (context.yaml bare_totals): 2018年收入737615447元,支出743452949.21元."""
+        added, last_amount_end = [], -1
+        for m in self.bare_total_term.finditer(self.text):
+            s, e = m.span()
+            if any(t[0] < e and s < t[1] for t in terms):
+                continue
+            k = bisect_right(self.clause_starts, s) - 1
+            opening = self.clause_starts[k] if k >= 0 else 0
+            if opening and self.text[opening - 1] not in ",，。;；:：\n":
+                continue                     # a clause inside parentheses: （财政拨款）支出
+            before = self.text[opening:s].strip()
+            # the other side right after the first (…收入737615447元,支出…) needs no year of its own
+            pair = not before and opening - 1 == last_amount_end and self.text[opening - 1] in ",，"
+            if not (pair or self.bare_total_before.match(before)):
+                continue
+            q = self.qty_at.get(self.filler.match(self.text, e).end())
+            if q is not None and q.kind == "money":
+                added.append((s, e, "concept", self.bare_totals[m.group()]))
+                last_amount_end = q.end
         return sorted(terms + added) if added else terms
 
     def _with_list_parts(self, terms: list[tuple]) -> list[tuple]:
@@ -443,6 +472,9 @@ class Interpreter(ChangeClauses):
                 continue
             other = self.blocked_right_by_concept.get(ident)
             if other is not None and other.match(self.text, end):
+                continue
+            elsewhere = self.blocked_in_sentence_by_concept.get(ident)
+            if elsewhere is not None and elsewhere.search(self.text, self._sentence_bounds(start)[0], start):
                 continue
             if self.text[start:end] in self.head_only and not self.head_only_left.search(self.text[max(0, start - 4):start]):
                 continue                     # 工资福利支出预算 is not 支出预算

@@ -150,11 +150,13 @@ class TableReader:
         table_from = max(0, t_start - _CAPTION_REACH)
         n_header = 0 if table.implied else self._header_rows(grid)
         header_rows = grid[:n_header]
+        expanded = None
         if table.source == "pipes" and _spans_lost(header_rows, grid[n_header:]):
-            if not _last_header_complete(header_rows, grid[n_header:]):
+            if _last_header_complete(header_rows, grid[n_header:]):
+                header_rows = header_rows[-1:]   # the collapsed rows above a complete one say nothing it needs
+            elif (expanded := _group_expanded(header_rows, grid[n_header:], self.rules["subtotal_labels"])) is None:
                 return None      # not a grid that can be read: its text stays prose
-            header_rows = header_rows[-1:]   # the collapsed rows above a complete one say nothing it needs
-        headers = list(table.implied) if table.implied else self._headers(header_rows)
+        headers = list(table.implied) if table.implied else expanded or self._headers(header_rows)
         named, caption = self._caption_before(t_start)
         if named is None or caption is _CONTINUED:
             # a caption copied into the first row is the table's own, even right after another table
@@ -304,7 +306,14 @@ class TableReader:
             words = sum(1 for c in row if c.text and parse_number(c.text) is None)
             if numbers and (numbers >= words or self._term_before_number(row)):
                 return i
+            if self._total_row(row):
+                return i         # 合计 | 3318: a total's row, whatever its number looks like
         return 0
+
+    def _total_row(self, row) -> bool:
+        filled = [c.text for c in row if c.text]
+        return len(filled) >= 2 and filled[0] in self.rules["total_labels"] \
+            and all(parse_number(t) is not None for t in filled[1:])
 
     def _term_before_number(self, row) -> bool:
         filled = [c for c in row if c.text]
@@ -655,6 +664,40 @@ def _last_header_complete(header, body) -> bool:
         return False
     widest = max((max((c.col for c in r if c.text), default=-1) for r in body[:5]), default=-1)
     return widest <= last[-1]
+
+
+def _group_expanded(header, body, subtotal_words: set[str]) -> list[str] | None:
+    """The leaf headers of a two-row header whose merged cells collapsed to the left, when one cell
+    of the upper row is a group whose parts are the lower row (合计 | 因公出国(境)费 | 公务用车费 |
+    公务接待费 over 小计 | 公务用车运行维护费 | 公务用车购置费): the group is the one upper cell whose
+    name begins the lower cells' names the furthest, its 小计 column takes the group's name, and every row of
+    values fills exactly the leaves. Else None: which column a value is under is not known."""
+    rows = [[c.text for c in r if c.text] for r in header if _header_row(r)]
+    if len(rows) < 2:
+        return None
+    upper, lower = rows[-2], rows[-1]
+    width = len(upper) - 1 + len(lower)
+    valued = [row for row in body[:5] if any(parse_number(c.text) is not None for c in row if c.text)]
+    if not valued or any([c.col for c in row if c.text] != list(range(width)) for row in valued):
+        return None
+    parts = lower[1:] if lower[0] in subtotal_words else lower
+    if not parts:
+        return None
+    stems = sorted(((len(_shared_start(name, parts)), i) for i, name in enumerate(upper)), reverse=True)
+    if stems[0][0] < 3 or (len(stems) > 1 and stems[1][0] == stems[0][0]):
+        return None             # no cell, or two, whose name the parts' names begin with (公务 alone is no group)
+    g = stems[0][1]
+    leaves = ([upper[g]] if lower[0] in subtotal_words else []) + parts
+    return upper[:g] + leaves + upper[g + 1:]
+
+
+def _shared_start(name: str, others: list[str]) -> str:
+    """The longest start that ``name`` shares with every one of ``others``."""
+    stem = name
+    for other in others:
+        while stem and not other.startswith(stem):
+            stem = stem[:-1]
+    return stem
 
 
 def _is_function_code(text: str) -> bool:

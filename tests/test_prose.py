@@ -198,10 +198,27 @@ def test_total_revenue_named_without_its_kind(text, wanted, unwanted):
 
 
 @pytest.mark.parametrize("text,wanted,unwanted", [
+    # 收入/支出 alone open a clause after its year, the other side right after the first
+    (FINAL + "一、收入支出决算总体情况说明:2021年收入1234567元,支出1200000.5元,因人员增加略有增加。",
+     [("revenue_total", "1234567"), ("expenditure_total", "1200000.5")], []),
+    # inside parentheses, after a subject, or without a year they are parts of other names
+    (FINAL + "2021年“三公”经费（财政拨款）支出4.2万元，比上年减少0.3万元。", [], [("expenditure_total", "42000")]),
+    (FINAL + "公务接待2021年支出2万元。", [], [("expenditure_total", "20000")]),
+    (FINAL + "支出12万元。", [], [("expenditure_total", "120000")]),
+])
+def test_revenue_and_expenditure_named_by_the_bare_word(text, wanted, unwanted):
+    found = {(k[0], k[1]) for k in keys(text)}
+    assert set(wanted) <= found and not set(unwanted) & found, sorted(found)
+
+
+@pytest.mark.parametrize("text,wanted,unwanted", [
     # a list after a figure names its parts by short words that alone name nothing
     (FINAL + "2021年度政府采购总额40.5万元，其中：货物10.5万元，工程30万元。",
      [("procurement.total", "405000"), ("procurement.goods", "105000"), ("procurement.works", "300000")], []),
     (FINAL + "2021年度购置货物10.5万元，工程30万元。", [], [("procurement.goods", "105000"), ("procurement.works", "300000")]),
+    # a fund named in a sentence about 政府采购 is where the purchases' money came from
+    (BUDGET + "2021年政府采购预算1.7万元。按政府采购资金类型划分，一般公共预算拨款1.7万元。", [],
+     [("revenue.general_budget_appropriation", "17000")]),
     # a fund's 收入总计 holds the carry-over: it is not the fund's appropriation
     (FINAL + "2021年度一般公共预算收入总计105万元，本年支出100万元。", [],
      [("revenue.general_budget_appropriation", "1050000")]),
@@ -395,11 +412,33 @@ def test_rows_copied_without_their_leading_bar_are_a_table():
         assert key in found, (key, sorted(found))
 
 
-def test_a_header_whose_merged_cells_collapsed_is_not_read_as_a_grid():
+def test_a_header_whose_merged_cells_collapsed_is_read_through_its_group():
+    # 公务用车费 is the group over 小计 | 运行维护费 | 购置费: six leaves for the six values, so 1.7 is
+    # the 合计 and the 公务接待费, and every column lands under its own header
     found = keys(BUDGET + COLLAPSED_HEADER)
-    # 1.7 is the 合计 and the 公务接待费; read as a grid it would land under the wrong columns
-    assert not [k for k in found if k[0] == "three_public.outbound_travel" and k[1] != "0"]
+    for concept, value in [("three_public.total", "17000"), ("three_public.outbound_travel", "0"),
+                           ("three_public.vehicle", "0"), ("three_public.vehicle_operation", "0"),
+                           ("three_public.vehicle_purchase", "0"), ("three_public.reception", "17000")]:
+        assert (concept, value, 2021, "budgeted") in found, (concept, sorted(found))
     assert ("three_public.reception", "0", 2021, "budgeted") not in found
+
+
+def test_a_total_row_whose_number_looks_like_a_code_is_a_row_of_values():
+    text = BUDGET + "2021年“三公”经费预算情况表 | |\n单位:万元 | |\n项目 | 预算数 |\n合计 | 2468 |\n公务接待费 | 1234 |\n公务用车费 | 1234 |\n"
+    found = keys(text)
+    assert ("three_public.total", "24680000", 2021, "budgeted") in found, sorted(found)
+    assert ("three_public.reception", "12340000", 2021, "budgeted") in found, sorted(found)
+
+
+@pytest.mark.parametrize("header", [
+    # no upper cell whose name the lower cells' names begin with
+    "合 计 | 因公出国(境)费 | 车辆费用 | 公务接待费 | ||||\n小 计 | 公务用车运行维护费 | 公务用车购置费 | |||||\n",
+    # two upper cells that begin them equally far
+    "合 计 | 公务用车甲 | 公务用车乙 | 公务接待费 | ||||\n小 计 | 公务用车运行维护费 | 公务用车购置费 | |||||\n",
+])
+def test_a_collapsed_header_without_one_group_stays_prose(header):
+    r = extract(BUDGET + "2021年“三公”经费预算财政拨款情况表 | |||||||\n" + header + "1.7 | 0 | 0 | 0 | 0 | 1.7 | ||\n")
+    assert not [f for f in r.facts if f["evidence"].get("table") is not None]
 
 
 def test_a_mirror_s_hyphen_for_nian_still_gives_the_year():
