@@ -358,13 +358,14 @@ def _check_sum(rule: dict, index: FactIndex, year, phase, labels) -> dict | None
         severity, hint = "warning", "可能有未列示的组成部分，"
     else:
         severity, hint = "error", ""
-    names = " + ".join(f"{_label_of(p['concept'], labels)}{wan(p['value'])}" for p in parts)
+    stated = [h for p in parts for h in p.get("_halves", [p])]      # a part two halves stand for, by its halves
+    names = " + ".join(f"{_label_of(p['concept'], labels)}{wan(p['value'])}" for p in stated)
     return _finding(
         "sum_mismatch", severity,
         f"{year_text(year)}{rule['label']}不成立：{names} = {wan(got)}万元，而“{labels.get(total['concept'], total['concept'])}”为"
         f"{wan(total['value'])}万元，相差{wan(abs(gap))}万元。{hint}请核对各项数字。",
-        total["value"], to_str(got), [total["evidence"]] + [p["evidence"] for p in parts],
-        inputs=(total, *parts), check=rule["id"])
+        total["value"], to_str(got), [total["evidence"]] + [p["evidence"] for p in stated],
+        inputs=(total, *stated), check=rule["id"])
 
 
 def _label_of(concept: str, labels) -> str:
@@ -402,7 +403,7 @@ def _combine(halves) -> dict:
     present = [h for h in halves if h]
     return {"concept": present[0]["concept"] if len(present) == 1 else "+".join(h["concept"] for h in present),
             "value": to_str(sum(Decimal(h["value"]) for h in present)),
-            "_ulp": sum(h["_ulp"] for h in present), "evidence": present[0]["evidence"]}
+            "_ulp": sum(h["_ulp"] for h in present), "evidence": present[0]["evidence"], "_halves": present}
 
 
 def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str]) -> list[dict]:

@@ -45,6 +45,12 @@ def _is_name_char(ch: str) -> bool:
 
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
 _EACH_SIDE = re.compile(r"(?:各|分别)(?:是|为)\s*(?P<first>\d[\d,]*(?:\.\d+)?)(?:万元|元)?\s*[,，、]\s*(?P<second>(?=\d))")
+# a term inside a comparison that names its year (与2018年…总额27389.54万元相比): the figure is that year's
+_OPEN_COMPARISON = re.compile(r"与(\d{4})年度?[^与比较,，。;；]{0,30}$")
+_CLOSE_COMPARISON = re.compile(r"(?:相比|比较|对比)")
+# a change clause right after a figure (,比上年减支433万元,降低8.19%): a completion rate may follow it
+_CHANGE_SPAN = re.compile(r"[,，]\s*(?:比|较|与|同比)[^,，。;；%]{0,30}?(?:万元|亿元|元|%)"
+                          r"(?:[,，]\s*(?:增长|下降|降低|减少|增加|增幅|降幅)[^,，。;；]{0,6}?%)?")
 _OPENING = re.compile(r"[\s。;；]*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]\s*)?(?:\d{4}年度?)?[,，]?")
 _OF = re.compile(r"的?")            # 完成预算84.82万元的73.2%
 _TRAILING_SPAN = 40     # 增支42991万元，增长10.3%: a trailing change is read this far, no farther
@@ -83,6 +89,7 @@ class Figure:
     header_implied: bool = False    # read under the columns of a standard form the text left out
     term: str | None = None         # the words the figure was named with (实有人数, 在职人数)
     fund: str | None = None         # the fund a department-wide concept is stated for in its sentence
+    entity: str | None = None       # the body (全州, 州本级) whose paragraph states it, where a page states two
     side: str | None = None         # revenue | expenditure: which side of 收支总计 the term names (收入总计)
     other_changes: list = field(default_factory=list)   # a second comparison (with the budget, after the prior year)
     compared: bool = False          # the figure a change clause compares with (较上年1174万元), not a change's subject
@@ -116,6 +123,7 @@ class Interpreter(ChangeClauses):
         self.fund_scoped = set(ctx.get("fund_scoped_concepts") or ())
         self.head_only = set(ctx.get("head_only_aliases") or ())
         self.head_only_left = re.compile(ctx.get("head_only_left") or "$")
+        self.entity_openers = re.compile(ctx.get("entity_openers") or "(?!)", re.M)
         self.list_parts = {head: (re.compile(alternation(parts)), parts)
                            for head, parts in (ctx.get("list_parts") or {}).items()}
         bare = ctx.get("bare_totals") or {}
@@ -206,7 +214,20 @@ class Interpreter(ChangeClauses):
         figures += self.stated_budgets
         figures.sort(key=lambda f: f.start)
         self._adjusted_by_note(figures)
+        self._assign_entities(figures)
         return figures, self.extra
+
+    def _assign_entities(self, figures: list[Figure]) -> None:
+        """Each fact's body, where the page opens paragraphs with two bodies or more (context.yaml
+        entity_openers): the last one named before it."""
+        openings = [(m.start(), m.group(1)) for m in self.entity_openers.finditer(self.text)]
+        if len({name for _, name in openings}) < 2:
+            return
+        starts = [pos for pos, _ in openings]
+        for f in figures:
+            k = bisect_right(starts, f.start) - 1
+            if f.kind == "fact" and k >= 0:
+                f.entity = openings[k][1]
 
     def _adjusted_by_note(self, figures: list[Figure]) -> None:
         """The document's own year's budgeted figures of the concepts a note declares adjusted
@@ -389,6 +410,23 @@ class Interpreter(ChangeClauses):
 
     def _rates(self, fig: Figure, pos: int) -> int:
         """Completion rate and share after the amount (完成预算的88.7%, 占36%); the position after them."""
+        end = self._rates_at(fig, pos)
+        if end == pos and fig.completion is None and (change := _CHANGE_SPAN.match(self.text, pos)) is not None:
+            self._completion_after_change(fig, change.end())
+        return end
+
+    def _completion_after_change(self, fig: Figure, pos: int) -> None:
+        """…支出4,855万元,比上年减支433万元,降低8.19%,为年初预算数6180万元的78.56%: the completion
+        rate after the figure's change clause is the figure's (the change clause stays the change's)."""
+        m = self.completion.match(self.text, pos)
+        q = self.qty_at.get(m.end()) if m else None
+        if q is not None and q.kind == "money":
+            q = self._stated_budget(fig, q)
+        if q is not None and q.kind == "percent":
+            fig.completion = q
+            self.used.add(q.start)
+
+    def _rates_at(self, fig: Figure, pos: int) -> int:
         for _ in range(2):
             for pattern, slot in ((self.completion, "completion"), (self.share, "share"),
                                   (self.bare_pct, "share")):
@@ -502,6 +540,9 @@ class Interpreter(ChangeClauses):
             return None
         self.used.add(amount.start)
         term = self.text[start:end]
+        compared = _OPEN_COMPARISON.search(left)
+        if compared and _CLOSE_COMPARISON.match(self.text, amount.end):
+            year = int(compared.group(1))      # 与2018年一般公共预算“三公”经费总额27389.54万元相比: of 2018
         fig = Figure("fact", amount, amount.value, concept.unit if concept.unit == "CNY" else amount.unit,
                      start, amount.end, year, phase, concept_id, unit_inferred=amount.unit_inferred,
                      phase_stated=stated, side=side_of(term), term=term)

@@ -175,25 +175,42 @@ def _empty_notes(text: str, tables, build: "_Builder") -> list[tuple[int, dict, 
 
 def run_checks(facts, items, duplicates, checks_list, lex, unread=(), text: str = "", restated=()) -> list[dict]:
     labels = {c.id: c.label for c in lex.concepts.values()}
-    index = checks.FactIndex(facts)
-    findings = (checks.conflicting_values(facts, labels)
-                + checks.change_rate_mismatches(facts + items)
-                + checks.rate_against_compared(facts, index, labels)
+    findings = (checks.change_rate_mismatches(facts + items)
                 + checks.line_rate_against_compared(items)
                 + checks.impossible_changes(facts + items, labels)
                 + checks.reasons_against_changes(facts + items)
                 + checks.restated_line_items(list(restated))
-                + checks.sum_mismatches(index, labels, unread, text)
-                + checks.line_item_sums(items, index, labels)
-                + checks.balance_mismatches(index)
-                + checks.share_mismatches(facts + items, index, labels)
-                + checks.completion_rate_mismatches(facts, index, labels)
                 + checks.implausible_completion_rates(items)
                 + checks.duplicate_line_items(duplicates)
                 + checks.code_name_mismatches(items)
                 + checks.missing_required_items(checks_list))
+    bodies = _by_entity(facts)
+    for entity, own in bodies.items():
+        # the line items are the document's own body's (the one a page names no body for)
+        lines = items if entity is None or len(bodies) == 1 else []
+        findings += _cross_checks(own, lines, labels, unread, text)
     findings = checks.grade_minor(findings)
     return sorted(findings, key=lambda f: _SEVERITY_ORDER[f["severity"]])
+
+
+def _by_entity(facts: list[dict]) -> dict:
+    """The facts of each body a page states figures of (全州, 州本级; one group, None, for most pages)."""
+    bodies: dict = {}
+    for f in facts:
+        bodies.setdefault(f.get("_entity"), []).append(f)
+    return bodies or {None: []}
+
+
+def _cross_checks(facts, items, labels, unread, text) -> list[dict]:
+    """The checks that compare figures with each other: of one body only."""
+    index = checks.FactIndex(facts)
+    return (checks.conflicting_values(facts, labels)
+            + checks.rate_against_compared(facts, index, labels)
+            + checks.sum_mismatches(index, labels, unread, text)
+            + checks.line_item_sums(items, index, labels)
+            + checks.balance_mismatches(index)
+            + checks.share_mismatches(facts + items, index, labels)
+            + checks.completion_rate_mismatches(facts, index, labels))
 
 
 def _strip_private(rows: list[dict]) -> None:
@@ -304,6 +321,8 @@ class _Builder:
             p["_term"] = fig.term
         if fig.fund:
             p["_fund"] = fig.fund
+        if fig.entity:
+            p["_entity"] = fig.entity
         return p
 
     def _doubts(self, fig: Figure) -> tuple[str, ...]:

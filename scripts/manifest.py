@@ -57,7 +57,8 @@ def text_rows(shared: Path) -> list[dict]:
     incoming = [{**r, "origin": "shared"} for r in read(shared / "corpus" / "real-texts" / "MANIFEST.tsv")]
     for part in sorted((CORPUS / "real-texts" / "parts").glob("*.tsv")):
         with open(part, encoding="utf-8", newline="") as f:
-            incoming += [{**dict(zip(PART_COLUMNS, v)), "origin": "project"} for v in csv.reader(f, delimiter="\t") if v]
+            incoming += [{**dict(zip(PART_COLUMNS, v)), "origin": "project"} for v in csv.reader(f, delimiter="\t")
+                         if v and v != PART_COLUMNS]          # a part may begin with the header line
     for r in incoming:
         if r["file"] not in seen:
             seen.add(r["file"])

@@ -675,3 +675,52 @@ def test_a_difference_whose_compared_figure_is_not_stated_is_left_unread():
     found = fact(FINAL + "2021年公务接待费支出决算2.7万元，与年初预算相比，差值为0.5万元。",
                  "three_public.reception", "27000", 2021, "executed")
     assert found["change"] is None
+
+
+# ---------------------------------------------------------------- two bodies on one page, rates after a change
+TWO_BODIES = """2021年“三公”经费预算安排和使用情况
+
+2021年全县“三公经费”财政拨款支出48万元，比上年减支4万元，降低7.69%，为年初预算数60万元的80%。其中：公车购置支出5万元，为年初预算数5万元的100%；公务用车运行维护费支出37万元，为年初预算数45万元的82.22%；公务接待费支出6万元，为年初预算数10万元的60%；因公出国费支出0万元。
+县本级“三公经费”财政拨款支出11万元，比上年减支1万元，下降8.33%，为年初预算数15万元的73.33%。其中：公车购置支出2万元；公务用车运行维护费支出9万元。
+"""
+
+
+def test_figures_of_two_bodies_are_compared_within_their_body():
+    r = extract(TWO_BODIES)
+    assert r.document["doc_type"] == "final_accounts"          # a report of how the budget was used
+    assert [f for f in r.findings if f["rule"] in ("conflicting_values", "sum_mismatch")] == []
+    found = keys(TWO_BODIES)
+    for key in [("three_public.total", "480000", 2021, "executed"), ("three_public.total", "600000", 2021, "budgeted"),
+                ("three_public.vehicle_operation", "370000", 2021, "executed"),
+                ("three_public.vehicle_purchase", "50000", 2021, "executed"),
+                ("three_public.total", "110000", 2021, "executed")]:
+        assert key in found, (key, sorted(found))
+    assert found[("three_public.total", "480000", 2021, "executed")]["budget_completion_rate"] == "0.8"
+
+
+def test_a_sum_that_fails_within_one_body_is_still_found():
+    text = TWO_BODIES.replace("公务接待费支出6万元", "公务接待费支出9万元")
+    sums = [f for f in extract(text).findings if f["rule"] == "sum_mismatch"]
+    assert sums and all("48" in f["message"] and "11万元" not in f["message"] for f in sums)
+
+
+def test_a_sum_of_two_halves_names_each_half():
+    text = FINAL + ("2021年“三公”经费支出决算为8.00万元，其中：因公出国(境)费0.00万元，公务用车购置费3.00万元，"
+                    "公务用车运行维护费4.00万元，公务接待费2.00万元。")
+    sums = [f for f in extract(text).findings if f["rule"] == "sum_mismatch"]
+    assert len(sums) == 1 and "公务用车购置费3" in sums[0]["message"] and "公务用车运行（维护）费4" in sums[0]["message"]
+    assert len(sums[0]["evidence"]) == 5
+
+
+@pytest.mark.parametrize("text,wanted,unwanted", [
+    # the figure inside 与2018年…相比 is of 2018
+    (BUDGET + "2021年“三公”经费总额为21.5万元，与2020年“三公”经费总额27.3万元相比，减少5.8万元。",
+     [("three_public.total", "273000", 2020, "budgeted"), ("three_public.total", "215000", 2021, "budgeted")],
+     [("three_public.total", "273000", 2021, "budgeted")]),
+    # two parts named together are their whole
+    (BUDGET + "2021年公务用车运行维护费及公务用车购置费13.5万元。", [("three_public.vehicle", "135000", 2021, "budgeted")],
+     [("three_public.vehicle_purchase", "135000", 2021, "budgeted")]),
+])
+def test_figures_named_in_comparisons_and_together(text, wanted, unwanted):
+    found = keys(text)
+    assert set(wanted) <= set(found) and not set(unwanted) & set(found), sorted(found)
