@@ -83,7 +83,8 @@ def _finding(rule: str, severity: str, message: str, expected, actual, evidence:
     finding is at most a warning and says why."""
     doubts = _doubts(inputs, doubt_kinds)
     if doubts:
-        severity = "warning" if severity == "error" else severity
+        # a warning already (a part perhaps not listed) and in doubt besides: a note, not an alarm
+        severity = {"error": "warning", "warning": "info"}.get(severity, severity)
         message += f"（读数存疑：{'；'.join(doubts)}。）"
         extra["uncertain"] = doubts
     return {"rule": rule, "severity": severity, "message": message,
@@ -334,6 +335,9 @@ def _check_sum(rule: dict, index: FactIndex, year, phase, labels) -> dict | None
             part_groups.append(stated)
         else:
             missing.append(concept)
+        if concept in rule.get("substitute", {}) and not index.get(concept, year, phase):
+            # a part stood for by its halves, one of them not stated: the part is not known whole
+            missing += [c for c in rule["substitute"][concept] if not index.get(c, year, phase) and stated]
     if len(part_groups) < 2 and not (part_groups and not missing):
         return None
     if missing and all(Decimal(p["value"]) == 0 for g in part_groups for p in g):

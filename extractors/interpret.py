@@ -137,6 +137,8 @@ class Interpreter(ChangeClauses):
         self.totals_part_after = re.compile(totals.get("part_after") or "(?!)")
         self.totals_not_after = re.compile(totals.get("not_after") or "(?!)")
         self.nil_prefix = re.compile(rf"(?:{alternation(ctx['nil_prefix'])})$")
+        self.nil_filler = re.compile(ctx.get("nil_filler") or "")
+        self.nil_suffix = re.compile(rf"(?:{ctx.get('nil_filler') or ''})(?:{alternation(ctx.get('nil_suffix') or ['(?!)'])})(?=[,，。;；\n]|$)")
         self.share = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['share_openers'])})(?=\d|百分之)")
         self.completion = re.compile(rf"[,，]?\s*(?:{'|'.join(ctx['completion_openers'])})(?=\d|百分之)")
         self.bare_pct = re.compile(r"[,，]\s*")
@@ -273,7 +275,11 @@ class Interpreter(ChangeClauses):
     def _with_bare_totals(self, terms: list[tuple]) -> list[tuple]:
         """``terms`` and the 收入/支出 that open a clause with only a year before them and an amount
         after them (context.yaml bare_totals): 2018年收入737615447元,支出743452949.21元."""
-        added, last_amount_end = [], -1
+        added = []
+        # the amounts of the year's revenue total stated by its name (预算内收入安排655.55万元,支出…)
+        revenue_ends = {q.end for t in terms if t[2] == "concept" and t[3] == self.bare_totals.get("收入")
+                        and (q := self.qty_at.get(self.filler.match(self.text, t[1]).end())) is not None}
+        last_amount_end = -1
         for m in self.bare_total_term.finditer(self.text):
             s, e = m.span()
             if any(t[0] < e and s < t[1] for t in terms):
@@ -284,7 +290,7 @@ class Interpreter(ChangeClauses):
                 continue                     # a clause inside parentheses: （财政拨款）支出
             before = self.text[opening:s].strip()
             # the other side right after the first (…收入737615447元,支出…) needs no year of its own
-            pair = not before and opening - 1 == last_amount_end and self.text[opening - 1] in ",，"
+            pair = not before and opening - 1 in (last_amount_end, *revenue_ends) and self.text[opening - 1] in ",，"
             if not (pair or self.bare_total_before.match(before)):
                 continue
             q = self.qty_at.get(self.filler.match(self.text, e).end())
@@ -533,11 +539,7 @@ class Interpreter(ChangeClauses):
         if amount is None and "、" in self.text[start:end]:
             return self._joint_sides(start, end, concept_id, year, phase, stated)
         if amount is None:
-            if concept.unit == "CNY" and self.nil_prefix.search(left) and not filler.strip(" ,，"):
-                nil_start = start - self.nil_prefix.search(left).end() + self.nil_prefix.search(left).start()
-                return Figure("fact", None, Decimal(0), "CNY", nil_start, end, year, phase, concept_id,
-                              phase_stated=stated)
-            return None
+            return self._nil(start, end, concept, left, filler, year, phase, stated)
         self.used.add(amount.start)
         term = self.text[start:end]
         compared = _OPEN_COMPARISON.search(left)
@@ -555,6 +557,22 @@ class Interpreter(ChangeClauses):
                 fig.concept = self.fund_concepts.get(fig.fund, {}).get(fig.concept, fig.concept)
         self._attributes(fig, amount.end)
         return fig
+
+    def _nil(self, start, end, concept, left, filler, year, phase, stated) -> Figure | None:
+        """A term stated to be nil: 无政府采购支出, 无因公出国(境)费用预算 (before it), 因公出国(境)费用没有
+        (after it). Zero, of the clause's year and phase."""
+        if concept.unit != "CNY":
+            return None
+        before = self.nil_prefix.search(left)
+        words = filler.strip(" ,，")
+        if before and self.nil_filler.fullmatch(words) and (not words or _CLAUSE_END.match(self.text, end + len(filler.rstrip(" ,，")))):
+            return Figure("fact", None, Decimal(0), "CNY", start - (len(left) - before.start()), end, year, phase,
+                          concept.id, phase_stated=stated)
+        after = self.nil_suffix.match(self.text, end)
+        if after:
+            return Figure("fact", None, Decimal(0), "CNY", start, after.end(), year, phase, concept.id,
+                          phase_stated=stated)
+        return None
 
     def _after_year(self, pos: int) -> int:
         """Past the white space, outline number and year that open a sentence (1.2018年度 …)."""
