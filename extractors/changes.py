@@ -346,10 +346,10 @@ class ChangeClauses:
         return k < len(self.clause_starts) and self.clause_starts[k] <= end
 
     def _read_change(self, m: re.Match, sent_end: int) -> Change | None:
-        year = m.group("y1") or m.group("y2")
+        year = m.group("y1") or m.group("y2") or m.group("y4")
         prev = m.group("prev1") or m.group("prev2")
         fiscal = self.info.fiscal_year
-        ph = m.group("ph1") or m.group("ph2") or m.group("ph3") or ""
+        ph = m.group("ph1") or m.group("ph2") or m.group("ph3") or m.group("ph4") or ""
         change = Change()
         if m.group("ph3") or (not year and not prev and "预算" in ph and m.group().startswith("与")):
             change.compared_year = fiscal

@@ -48,6 +48,9 @@ _EACH_SIDE = re.compile(r"(?:各|分别)(?:是|为)\s*(?P<first>\d[\d,]*(?:\.\d+
 # a term inside a comparison that names its year (与2018年…总额27389.54万元相比): the figure is that year's
 _OPEN_COMPARISON = re.compile(r"与(\d{4})年度?[^与比较,，。;；]{0,30}$")
 _CLOSE_COMPARISON = re.compile(r"(?:相比|比较|对比)")
+# a heading that names a concept alone: (二)公务接待费。
+_HEADING_STOP = re.compile(r"[ \t\u3000]*。")
+_OUTLINE_ONLY = re.compile(r"\s*(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．][ \t\u3000]*)?")
 # a change clause right after a figure (,比上年减支433万元,降低8.19%): a completion rate may follow it
 _CHANGE_SPAN = re.compile(r"[,，]\s*(?:比|较|与|同比)[^,，。;；%]{0,30}?(?:万元|亿元|元|%)"
                           r"(?:[,，]\s*(?:增长|下降|降低|减少|增加|增幅|降幅)[^,，。;；]{0,6}?%)?")
@@ -156,8 +159,10 @@ class Interpreter(ChangeClauses):
         # one leading character class, so that the scan skips to each 与/比/较/同 (a pattern whose
         # alternatives start otherwise is tried at every position); each branch checks that character
         self.compare = re.compile(
-            rf"[与比较同](?:(?<=与){year(1)}?{phase(1)}(?P<base>{_BASE_NUMBER})?(?:相比|比较|对比|(?=基本持平|持平|{direct}))"
-            rf"|(?<=[比较]){year(2)}{phase(2)}|(?<=[比较])(?P<ph3>(?:年初|调整)?预算数?)|(?<=同)比)")
+            rf"[与比较同,，](?:(?<=与){year(1)}?{phase(1)}(?P<base>{_BASE_NUMBER})?(?:相比|比较|对比|(?=基本持平|持平|{direct}))"
+            rf"|(?<=[比较]){year(2)}{phase(2)}|(?<=[比较])(?P<ph3>(?:年初|调整)?预算数?)|(?<=同)比"
+            # ,2021年度预算相比,减少20.50万元: the 与 left out
+            rf"|(?<=[,，])[ \t]*(?:(?P<y4>\d{{4}})年度?)(?P<ph4>年初预算数?|调整预算数?|预算数?|决算数?)?(?:相比|比较|对比))")
         self.trailing_change = re.compile(rf"[,，]\s*(?P<verb>{alternation(ctx.get('trailing_change_verbs') or ['增长'])})")
         self.respective = re.compile(rf"各(?P<verb>{alternation(self.verb_dir)})了?")
         self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
@@ -195,6 +200,7 @@ class Interpreter(ChangeClauses):
         self.years = [(m.start(), int(m.group(1))) for m in years]
         self.year_ends = [m.end() for m in years]
         terms = self._with_list_parts(self._with_bare_totals(self._with_ambiguous_totals(self.lex.find_terms(text))))
+        self.heading_subjects = self._heading_subjects(terms)
         reader = TableReader(self.lex, self)
         figures, in_tables = [], set()
         for table in tables:
@@ -599,6 +605,18 @@ class Interpreter(ChangeClauses):
         self.joint.append(figures[1])
         return figures[0]
 
+    def _heading_subjects(self, terms: list[tuple]) -> dict[int, str]:
+        """Sentences that are a heading naming a concept alone ((二)公务接待费。): where the sentence
+        after them begins, and the concept it is about."""
+        out = {}
+        for start, end, kind, ident in terms:
+            if kind != "concept":
+                continue
+            stop = _HEADING_STOP.match(self.text, end)
+            if stop and _OUTLINE_ONLY.fullmatch(self.text[self._sentence_bounds(start)[0]:start]):
+                out[stop.end()] = ident
+        return out
+
     def _carried_subject_facts(self, figures: list[Figure], in_tables: set[int]) -> list[Figure]:
         """A clause without a term whose words before its amount are only predicates takes the
         subject of the clause before: 三公经费支出预算为63.30万元,支出决算为42.00万元 / 公务接待费2019年
@@ -613,11 +631,15 @@ class Interpreter(ChangeClauses):
             k = bisect_right(self.clause_starts, q.start) - 1
             clause_start = self.clause_starts[k] if k >= 0 else 0
             words = self.text[clause_start:q.start]
-            if not words.strip() or self.text[clause_start - 1:clause_start] not in ",，;；" \
+            heading = self.heading_subjects.get(clause_start)
+            if not words.strip() or not (heading or self.text[clause_start - 1:clause_start] in ",，;；") \
                     or not self.filler.fullmatch(words):
                 continue
             year_m = _YEAR_IN.search(words)
             if not (self.phase_word.search(words) or year_m):
+                continue
+            if heading is not None:
+                out.append(self._under_heading(q, clause_start, words, heading, year_m))
                 continue
             i = bisect_left(starts, clause_start) - 1
             sent_start, _ = self._sentence_bounds(q.start)
@@ -634,6 +656,17 @@ class Interpreter(ChangeClauses):
             subjects.insert(i + 1, fig)
             starts.insert(i + 1, fig.start)
         return out
+
+    def _under_heading(self, q: Amount, clause_start: int, words: str, concept: str, year_m) -> Figure:
+        """(二)公务接待费。2021年预算支出11.77万元,比2020年预算减少0.13万元: the heading's concept."""
+        phase, stated = ("budgeted", True) if "预算" in words and "决算" not in words else \
+            ("executed", True) if "决算" in words or self.executed_words.search(words) else (self.info.phase, False)
+        self.used.add(q.start)
+        fig = Figure("fact", q, q.value, "CNY", clause_start, q.end,
+                     int(year_m.group(1)) if year_m else self.info.fiscal_year, phase, concept,
+                     unit_inferred=q.unit_inferred, phase_stated=stated)
+        self._attributes(fig, q.end)
+        return fig
 
     def _entry_restatements(self, figures: list[Figure], in_tables: set[int]) -> list[Figure]:
         """The sentences after a prose line item that name no subject of their own are about it:

@@ -763,3 +763,22 @@ def test_a_short_sum_in_a_document_of_known_type_stays_a_warning():
     text = FINAL + "2021年“三公”经费支出决算为40.00万元，其中：因公出国(境)费0.00万元，公务接待费12.40万元。"
     sums = [f for f in extract(text).findings if f["rule"] == "sum_mismatch"]
     assert [f["severity"] for f in sums] == ["warning"]
+
+
+def test_a_heading_that_names_a_concept_is_the_subject_of_the_sentence_after_it():
+    text = BUDGET + "（二）公务接待费。2021年预算支出11.8万元，比2020年预算减少0.2万元，下降1.67%，主要是厉行节约。"
+    f = fact(text, "three_public.reception", "118000", 2021, "budgeted")
+    assert f["change"]["direction"] == "decrease" and f["change"]["amount"] == "2000"
+    assert f["change"]["compared_year"] == 2020 and f["change"]["compared_phase"] == "budgeted"
+
+
+def test_a_heading_with_more_than_a_concept_is_no_subject():
+    text = BUDGET + "（二）公务接待费的使用情况说明。2021年预算支出11.8万元。"
+    assert not [k for k in keys(text) if k[0] == "three_public.reception"]
+
+
+def test_a_comparison_whose_与_was_left_out():
+    text = FINAL + "2. 公务接待费支出30.00万元, 2021年度预算相比,减少20.50万元,下降40.59%。"
+    ch = fact(text, "three_public.reception", "300000", 2021, "executed")["change"]
+    assert (ch["direction"], ch["amount"], ch["rate"], ch["compared_year"], ch["compared_phase"]) == \
+        ("decrease", "205000", "0.4059", 2021, "budgeted")
