@@ -23,7 +23,8 @@ from .table_reader import TableReader, table_rules
 _SENTENCE_END = re.compile(r"[。!?;；\n]")
 _CLAUSE_END = re.compile(r"[,，;；。\n]|$")     # what may follow a bare 17.36% share
 MAX_SENTENCE = 1000
-_SENTENCE_MARKS = re.compile(r"[。!?\n]")
+_SENTENCE_CHARS = "。!?\n"
+_SENTENCE_MARKS = re.compile(f"[{_SENTENCE_CHARS}]")
 _DOT = re.compile(r"\.")                  # a half-width full stop, unless it is a decimal point
 _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
 # not the year a change compares with; the look-behind follows the digits so that the scan can
@@ -48,6 +49,21 @@ _EACH_SIDE = re.compile(r"(?:各|分别)(?:是|为)\s*(?P<first>\d[\d,]*(?:\.\d+
 # a term inside a comparison that names its year (与2018年…总额27389.54万元相比): the figure is that year's
 _OPEN_COMPARISON = re.compile(r"与(\d{4})年度?[^与比较,，。;；]{0,30}$")
 _CLOSE_COMPARISON = re.compile(r"(?:相比|比较|对比)")
+_BARE_TOTAL_AFTER = set("年度,，:：。;；\n")
+
+
+def _occurrences(text: str, words) -> list[tuple[int, str]]:
+    """Where each of ``words`` occurs in ``text``, in order (str.find: faster than a regex
+    alternation, which is tried at every position)."""
+    found = []
+    for word in words:
+        i = text.find(word)
+        while i >= 0:
+            found.append((i, word))
+            i = text.find(word, i + len(word))
+    return sorted(found)
+
+
 # a heading that names a concept alone: (二)公务接待费。
 _HEADING_STOP = re.compile(r"[ \t\u3000]*。")
 _OUTLINE_ONLY = re.compile(r"\s*(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．][ \t\u3000]*)?")
@@ -127,11 +143,12 @@ class Interpreter(ChangeClauses):
         self.head_only = set(ctx.get("head_only_aliases") or ())
         self.head_only_left = re.compile(ctx.get("head_only_left") or "$")
         self.entity_openers = re.compile(ctx.get("entity_openers") or "(?!)", re.M)
+        self.entity_names = re.compile(r"本级|全[州县市区省旗盟]")     # what every opener holds: a quick test first
         self.list_parts = {head: (re.compile(alternation(parts)), parts)
                            for head, parts in (ctx.get("list_parts") or {}).items()}
         bare = ctx.get("bare_totals") or {}
         self.bare_totals = bare.get("terms") or {}
-        self.bare_total_term = re.compile(alternation(list(self.bare_totals)) or "(?!)")
+
         self.bare_total_before = re.compile(bare.get("clause_before") or "(?!)")
         totals = ctx.get("ambiguous_totals") or {}
         self.totals_sides = totals.get("terms") or {}
@@ -192,10 +209,11 @@ class Interpreter(ChangeClauses):
         self.row_numbered = bool(self.row_number_words.search(text))   # rows may carry their number before the amount
         self.unit_decls = [(m.start(), Decimal(self.lex.money_scales[m.group(1)]))
                            for m in _UNIT_DECL.finditer(text)]
-        ends = [m.end() for m in _SENTENCE_MARKS.finditer(text)]
+        self.clause_starts = [m.end() for m in _CLAUSE_START.finditer(text)]
+        # the sentence marks are clause marks too: the sentence ends are the clause starts after one
+        ends = [p for p in self.clause_starts if text[p - 1] in _SENTENCE_CHARS]
         dots = [m.end() for m in _DOT.finditer(text) if not _decimal_point(text, m.start())]
         self.sentence_ends = sorted(ends + dots) if dots else ends
-        self.clause_starts = [m.end() for m in _CLAUSE_START.finditer(text)]
         years = list(_YEAR_IN.finditer(text))
         self.years = [(m.start(), int(m.group(1))) for m in years]
         self.year_ends = [m.end() for m in years]
@@ -228,6 +246,8 @@ class Interpreter(ChangeClauses):
     def _assign_entities(self, figures: list[Figure]) -> None:
         """Each fact's body, where the page opens paragraphs with two bodies or more (context.yaml
         entity_openers): the last one named before it."""
+        if not self.entity_names.search(self.text):
+            return
         openings = [(m.start(), m.group(1)) for m in self.entity_openers.finditer(self.text)]
         if len({name for _, name in openings}) < 2:
             return
@@ -248,16 +268,21 @@ class Interpreter(ChangeClauses):
                         and f.fiscal_year == self.info.fiscal_year:
                     f.phase = "adjusted"
 
+    @staticmethod
+    def _inside_a_term(starts: list[int], terms: list[tuple], s: int, e: int) -> bool:
+        """Whether text[s:e] overlaps one of ``terms`` (sorted, not overlapping; ``starts`` their starts)."""
+        k = bisect_right(starts, s)
+        return (k > 0 and terms[k - 1][1] > s) or (k < len(terms) and terms[k][0] < e)
+
     def _with_ambiguous_totals(self, terms: list[tuple]) -> list[tuple]:
         """``terms`` and the 总收入/总支出 whose concept the page shows (context.yaml ambiguous_totals)."""
         if not self.totals_sides or not self.totals_term.search(self.text):
             return terms
-        spans = [(t[0], t[1]) for t in terms]
+        starts = [t[0] for t in terms]
         stated = []        # (start, end, side, year, value, a part named after it)
         for m in self.totals_term.finditer(self.text):
             s, e = m.span()
-            k = bisect_right(spans, (s, len(self.text)))
-            if (k and spans[k - 1][1] > s) or (k < len(spans) and spans[k][0] < e):
+            if self._inside_a_term(starts, terms, s, e):
                 continue                        # inside a longer term
             left = self._clause_left(s)
             if self.totals_not_after.search(left):
@@ -282,13 +307,12 @@ class Interpreter(ChangeClauses):
         """``terms`` and the 收入/支出 that open a clause with only a year before them and an amount
         after them (context.yaml bare_totals): 2018年收入737615447元,支出743452949.21元."""
         added = []
-        # the amounts of the year's revenue total stated by its name (预算内收入安排655.55万元,支出…)
-        revenue_ends = {q.end for t in terms if t[2] == "concept" and t[3] == self.bare_totals.get("收入")
-                        and (q := self.qty_at.get(self.filler.match(self.text, t[1]).end())) is not None}
-        last_amount_end = -1
-        for m in self.bare_total_term.finditer(self.text):
-            s, e = m.span()
-            if any(t[0] < e and s < t[1] for t in terms):
+        last_amount_end, starts = -1, [t[0] for t in terms]
+        for s, word in _occurrences(self.text, self.bare_totals):
+            e = s + len(word)
+            # the clause before the word is a year, 本年/全年/当年 or nothing (clause_before): only a
+            # word after 年, 度 or a clause mark can be one
+            if (s and self.text[s - 1] not in _BARE_TOTAL_AFTER) or self._inside_a_term(starts, terms, s, e):
                 continue
             k = bisect_right(self.clause_starts, s) - 1
             opening = self.clause_starts[k] if k >= 0 else 0
@@ -296,19 +320,26 @@ class Interpreter(ChangeClauses):
                 continue                     # a clause inside parentheses: （财政拨款）支出
             before = self.text[opening:s].strip()
             # the other side right after the first (…收入737615447元,支出…) needs no year of its own
-            pair = not before and opening - 1 in (last_amount_end, *revenue_ends) and self.text[opening - 1] in ",，"
+            pair = not before and self.text[opening - 1] in ",，" and (
+                opening - 1 == last_amount_end or opening - 1 in self._revenue_total_ends(terms))
             if not (pair or self.bare_total_before.match(before)):
                 continue
             q = self.qty_at.get(self.filler.match(self.text, e).end())
             if q is not None and q.kind == "money":
-                added.append((s, e, "concept", self.bare_totals[m.group()]))
+                added.append((s, e, "concept", self.bare_totals[word]))
                 last_amount_end = q.end
         return sorted(terms + added) if added else terms
+
+    def _revenue_total_ends(self, terms: list[tuple]) -> set[int]:
+        """Where the amounts of the year's revenue total stated by its name end (预算内收入安排655.55万元)."""
+        concept = self.bare_totals.get("收入")
+        return {q.end for t in terms if t[2] == "concept" and t[3] == concept
+                and (q := self.qty_at.get(self.filler.match(self.text, t[1]).end())) is not None}
 
     def _with_list_parts(self, terms: list[tuple]) -> list[tuple]:
         """``terms`` and the short words that name a part in the list after a figure
         (context.yaml list_parts): 其中:货物13.99万元 after 政府采购总额."""
-        added = []
+        added, starts = [], [t[0] for t in terms]
         for start, end, kind, ident in terms:
             if kind != "concept" or ident not in self.list_parts:
                 continue
@@ -320,7 +351,7 @@ class Interpreter(ChangeClauses):
             for m in words.finditer(self.text, opener.end(), sent_end):
                 filler = self.filler.match(self.text, m.end())
                 q = self.qty_at.get(filler.end())
-                if q is not None and q.kind == "money" and not any(t[0] < m.end() and m.start() < t[1] for t in terms):
+                if q is not None and q.kind == "money" and not self._inside_a_term(starts, terms, m.start(), m.end()):
                     added.append((m.start(), m.end(), "concept", parts[m.group()]))
         return sorted(terms + added) if added else terms
 
@@ -610,7 +641,7 @@ class Interpreter(ChangeClauses):
         after them begins, and the concept it is about."""
         out = {}
         for start, end, kind, ident in terms:
-            if kind != "concept":
+            if kind != "concept" or self.text[end:end + 1] not in "。 \t\u3000":
                 continue
             stop = _HEADING_STOP.match(self.text, end)
             if stop and _OUTLINE_ONLY.fullmatch(self.text[self._sentence_bounds(start)[0]:start]):
