@@ -572,11 +572,11 @@ class Interpreter(ChangeClauses):
     def _fact(self, start: int, end: int, concept_id: str, left: str) -> Figure | None:
         concept = self.lex.concepts[concept_id]
         amount, filler = self._bind(start, end, concept.unit, self.filler)
-        year, phase, stated = self._year_phase(left, filler, start, self.text[start:end])
         if amount is None and "、" in self.text[start:end]:
-            return self._joint_sides(start, end, concept_id, year, phase, stated)
+            return self._joint_sides(start, end, concept_id, *self._year_phase(left, filler, start, self.text[start:end]))
         if amount is None:
-            return self._nil(start, end, concept, left, filler, year, phase, stated)
+            return self._nil(start, end, concept, left, filler)
+        year, phase, stated = self._year_phase(left, filler, start, self.text[start:end])
         self.used.add(amount.start)
         term = self.text[start:end]
         compared = _OPEN_COMPARISON.search(left)
@@ -595,7 +595,7 @@ class Interpreter(ChangeClauses):
         self._attributes(fig, amount.end)
         return fig
 
-    def _nil(self, start, end, concept, left, filler, year, phase, stated) -> Figure | None:
+    def _nil(self, start, end, concept, left, filler) -> Figure | None:
         """A term stated to be nil: 无政府采购支出, 无因公出国(境)费用预算 (before it), 因公出国(境)费用没有
         (after it). Zero, of the clause's year and phase."""
         if concept.unit != "CNY":
@@ -603,13 +603,13 @@ class Interpreter(ChangeClauses):
         before = self.nil_prefix.search(left)
         words = filler.strip(" ,，")
         if before and self.nil_filler.fullmatch(words) and (not words or _CLAUSE_END.match(self.text, end + len(filler.rstrip(" ,，")))):
-            return Figure("fact", None, Decimal(0), "CNY", start - (len(left) - before.start()), end, year, phase,
-                          concept.id, phase_stated=stated)
-        after = self.nil_suffix.match(self.text, end)
-        if after:
-            return Figure("fact", None, Decimal(0), "CNY", start, after.end(), year, phase, concept.id,
-                          phase_stated=stated)
-        return None
+            nil_start, nil_end = start - (len(left) - before.start()), end
+        elif after := self.nil_suffix.match(self.text, end):
+            nil_start, nil_end = start, after.end()
+        else:
+            return None
+        year, phase, stated = self._year_phase(left, filler, start, self.text[start:end])
+        return Figure("fact", None, Decimal(0), "CNY", nil_start, nil_end, year, phase, concept.id, phase_stated=stated)
 
     def _after_year(self, pos: int) -> int:
         """Past the white space, outline number and year that open a sentence (1.2018年度 …)."""
