@@ -112,6 +112,7 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=(), geomet
     lex, finder, reader, interpreter = _engine()
     norm = normalize(text)
     info = reader.read(text, norm.text)
+    info.department = _as_printed(info.department, norm)
     quantities = finder.find(norm.text)
     figures, bound = interpreter.run(norm.text, quantities, info, tables, norm)
     all_quantities = sorted(quantities + bound, key=lambda q: q.start)
@@ -155,6 +156,20 @@ def _extract_text(text: str, digest: str, source: dict, tables, pages=(), geomet
         findings=findings,
         disclosure_checklist=checks_list,
     )
+
+
+def _as_printed(name: str | None, norm) -> str | None:
+    """The department's name in the document's own characters (清遠市生態環境局 on a page in
+    traditional characters): the original text under its first mention in the working copy, where
+    that is the name character for character (no gloss or quote deleted inside it)."""
+    if not name or norm.text is norm.original:
+        return name
+    at = norm.text.find(name)
+    if at < 0:
+        return name
+    s, e = norm.span(at, at + len(name))
+    printed = norm.original[s:e]
+    return printed if len(printed) == len(name) else name
 
 
 def _empty_notes(text: str, tables, build: "_Builder") -> list[tuple[int, dict, str]]:

@@ -782,3 +782,24 @@ def test_a_comparison_whose_与_was_left_out():
     ch = fact(text, "three_public.reception", "300000", 2021, "executed")["change"]
     assert (ch["direction"], ch["amount"], ch["rate"], ch["compared_year"], ch["compared_phase"]) == \
         ("decrease", "205000", "0.4059", 2021, "budgeted")
+
+
+def test_a_department_is_named_in_the_document_s_own_characters():
+    text = "清遠市生態環境局2019年部門決算情況說明\n清遠市生態環境局2019年“三公”經費支出決算為7.5萬元。"
+    assert extract(text).document["department"] == "清遠市生態環境局"
+
+
+def test_without_a_title_figures_compared_with_the_year_s_budget_are_of_execution():
+    text = ("根据《中华人民共和国预算法》的有关规定，2022年某州州本级部门使用财政拨款安排“三公”经费支出总额为"
+            "82.3万元，比年初预算增加13.1万元。其中：因公出国(境)经费0万元，和年初预算持平。")
+    r = extract(text)
+    assert r.document["doc_type"] == "final_accounts"
+    assert ("three_public.total", "823000", 2022, "executed") in keys(text)
+
+
+@pytest.mark.parametrize("text,key", [
+    (FINAL + "公务用车运行及维护支出7.5万元。", ("three_public.vehicle_operation", "75000", 2021, "executed")),
+    (FINAL + "人员编制347人，现有在编人员333人。", ("staffing.actual", "333", 2021, "executed")),
+])
+def test_wordings_of_batch_five(text, key):
+    assert key in keys(text), sorted(keys(text))
