@@ -7,7 +7,7 @@ from bisect import bisect_left
 from .quantities import Amount
 
 # the clause before a quantity: after the last clause mark, 30 characters at most
-_CLAUSE_REST = re.compile(r"[^，,。;；:、\n!?()]*+\Z")
+_CLAUSE_MARK = re.compile(r"[，,。;；:、\n!?()]")
 _TRAIL = re.compile(r"(?:等|达到|达|共|共计|计|为|约|总计)+$")
 _LEAD = re.compile(
     r"^(?:[一二三四五六七八九十]是|\d+[.、]|全年|本年度?|累计|共计|共|新建|开展|发放|帮助|慰问|投入|完成|"
@@ -25,7 +25,7 @@ def find_indicators(text: str, quantities: list[Amount], used: set[int]) -> list
     for q in quantities:
         if q.start in used or q.kind not in ("money", "count"):
             continue
-        clause_start = _CLAUSE_REST.search(text, max(0, q.start - 30), q.start).start()
+        clause_start = _clause_start(text, q.start)
         subject = _TRAIL.sub("", _LEAD.sub("", text[clause_start:q.start]))
         k = bisect_left(stops, q.start) - 1
         sentence = stops[k] if k >= 0 else -1          # where the sentence began: text.rfind("。", 0, q.start)
@@ -38,3 +38,11 @@ def find_indicators(text: str, quantities: list[Amount], used: set[int]) -> list
         out.append({"subject": subject, "measure": measure, "quantity": q,
                     "subject_span": (clause_start, q.start)})
     return out
+
+
+def _clause_start(text: str, pos: int) -> int:
+    """Where the clause before ``pos`` begins: after its last clause mark, 30 characters back at most."""
+    start = max(0, pos - 30)
+    for m in _CLAUSE_MARK.finditer(text, start, pos):
+        start = m.end()
+    return start
