@@ -18,6 +18,7 @@ from .quantities import Amount
 _AFTER_VERB = re.compile(r"(?:了|为|到|至|\s|\((?:上升|下降|增加|减少|增长|降低)\))*")
 _PAREN_OPEN = re.compile(r"\s*\(\s*")
 _PAST_MARK = re.compile(r"[。!?;；\n]?\s*")
+_ITEM_END = re.compile(r"[;；]")
 
 
 @dataclass
@@ -362,6 +363,9 @@ class ChangeClauses:
         opener = self.list_opener_any.search(self.text, m.end(), end)
         if opener is not None:
             end = opener.start()            # the list after 其中 has changes of its own (_item_changes)
+        item_end = _ITEM_END.search(self.text, m.end(), end)
+        if item_end is not None:
+            end = item_end.start()          # …同比增长(下降)0%;公务用车运行维护费…增72000元: the next item's
         self._read_verbs(change, m.start(), m.end(), end)
         if change.direction is None and not change.unsigned:
             return None

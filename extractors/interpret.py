@@ -72,6 +72,8 @@ _CHANGE_SPAN = re.compile(r"[,，]\s*(?:比|较|与|同比)[^,，。;；%]{0,30}
                           r"(?:[,，]\s*(?:增长|下降|降低|减少|增加|增幅|降幅)[^,，。;；]{0,6}?%)?")
 _OPENING = re.compile(r"[\s。;；]*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]\s*)?(?:\d{4}年度?)?[,，]?")
 _OF = re.compile(r"的?")            # 完成预算84.82万元的73.2%
+_ITEM_END = re.compile(r"[;；]")
+_PAST_COMMA = re.compile(r"[,，]?\s*")
 _TRAILING_SPAN = 40     # 增支42991万元，增长10.3%: a trailing change is read this far, no farther
 _ROW_NUMBER = re.compile(r"\d{1,2}[ \t\u3000]+(?=\d)")    # a 行次 before the amount of its row
 _BARE_BEFORE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?=[,，]?$|[,，]?其中)")
@@ -445,7 +447,9 @@ class Interpreter(ChangeClauses):
             return
         _, sent_end = self._sentence_bounds(pos)
         nxt = self.compare.search(self.text, m.end(), sent_end)
-        end = min(sent_end, nxt.start() if nxt else sent_end, m.end() + _TRAILING_SPAN)
+        semi = _ITEM_END.search(self.text, m.end(), sent_end)      # ；公务用车运行维护费…: the next item's
+        end = min(sent_end, nxt.start() if nxt else sent_end, semi.start() if semi else sent_end,
+                  m.end() + _TRAILING_SPAN)
         change = Change(compared_year=fig.fiscal_year - 1, compared_phase=fig.phase, implicit=True)
         self._read_verbs(change, m.start("verb"), m.start("verb"), end)
         if change.direction is not None:
@@ -682,6 +686,9 @@ class Interpreter(ChangeClauses):
             self.used.add(q.start)
             fig = Figure("fact", q, q.value, "CNY", clause_start, q.end, year, phase, subject.concept,
                          unit_inferred=q.unit_inferred, phase_stated=stated)
+            # …支出2.05万元,年初预算为2.95万元,差值为0.9万元: the budget a difference is taken from is
+            # the figure compared with, and no list after it breaks it down
+            fig.compared = bool(self.difference_verb.match(self.text, _PAST_COMMA.match(self.text, q.end).end()))
             self._attributes(fig, q.end)
             out.append(fig)
             subjects.insert(i + 1, fig)

@@ -803,3 +803,20 @@ def test_without_a_title_figures_compared_with_the_year_s_budget_are_of_executio
 ])
 def test_wordings_of_batch_five(text, key):
     assert key in keys(text), sorted(keys(text))
+
+
+def test_the_budget_a_difference_is_taken_from_heads_no_list():
+    text = FINAL + ("2021年度本部门“三公”经费支出2.05万元，年初预算为2.95万元，差值为0.9万元。其中：因公出国(境)支出0万元，"
+                    "年初预算为0万元，差值为0万元；公务用车运行维护费支出0万元，年初预算为0.95万元，差值为0.95万元。")
+    found = keys(text)
+    assert ("three_public.vehicle_operation", "0", 2021, "executed") in found, sorted(found)
+    assert ("three_public.vehicle_operation", "9500", 2021, "budgeted") in found, sorted(found)
+    assert not [f for f in extract(text).findings if f["rule"] == "conflicting_values"]
+
+
+def test_a_change_clause_ends_where_the_next_item_begins():
+    text = BUDGET + ("2021年公务用车购置费0元，增(减)0元，同比增长(下降)0%，主要是没有购车计划；"
+                     "公务用车运行维护费325000元，增72000元，同比增长28.46%。")
+    f = fact(text, "three_public.vehicle_purchase", "0", 2021, "budgeted")
+    assert f["change"] is None or f["change"]["amount"] in (None, "0")
+    assert not [x for x in extract(text).findings if x["rule"] == "impossible_change"]
