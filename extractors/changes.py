@@ -313,6 +313,8 @@ class ChangeClauses:
 
     def _skip_compare_words(self, pos: int, end: int) -> int | None:
         """Where the amount after 较上年 / 比上年决算数 starts, if only filler stands before it."""
+        if self.text.startswith("的", pos):
+            pos += 1                       # 较2024年的2190万元减少221万元
         m = self.filler.match(self.text, pos)
         return m.end() if m.end() < end else None
 

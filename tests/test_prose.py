@@ -820,3 +820,16 @@ def test_a_change_clause_ends_where_the_next_item_begins():
     f = fact(text, "three_public.vehicle_purchase", "0", 2021, "budgeted")
     assert f["change"] is None or f["change"]["amount"] in (None, "0")
     assert not [x for x in extract(text).findings if x["rule"] == "impossible_change"]
+
+
+def test_the_figure_compared_with_after_的():
+    text = BUDGET + "2021年“三公”经费预算总额为19.69万元，较2020年的21.9万元减少2.21万元，下降10.1%。"
+    assert ("three_public.total", "219000", 2020, "budgeted") in keys(text), sorted(keys(text))
+
+
+@pytest.mark.parametrize("text,key", [
+    (BUDGET + "2021年车辆购置及运行维护费15.2万元。", ("three_public.vehicle", "152000", 2021, "budgeted")),
+    (FINAL + "本院现有职工23人。", ("staffing.actual", "23", 2021, "executed")),
+])
+def test_wordings_of_batch_six(text, key):
+    assert key in keys(text), sorted(keys(text))
