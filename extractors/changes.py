@@ -87,6 +87,8 @@ class ChangeClauses:
                     continue
             target = target.restates or target     # the sentence restates the line's heading figure
             base = inside or self._compared_figure(m, change, target)
+            if base is None and self._base_of_another(m, change, target):
+                continue
             if change.unsigned and not self._signed(change, target, base):
                 continue
             if base is not None and base not in figures:
@@ -310,6 +312,19 @@ class ChangeClauses:
         return Figure("fact", amount, amount.value, "CNY", m.start(), amount.end, change.compared_year,
                       change.compared_phase, target.concept, unit_inferred=amount.unit_inferred,
                       phase_stated=change.phase_stated, compared=True)
+
+    def _base_of_another(self, m: re.Match, change: Change, target: Figure) -> bool:
+        """The clause states the figure compared with, under a name the target is not (相比2016年的
+        总支出7171.97增加606.58万元 after 基本支出7095.35万元), and the target minus the change is not it:
+        the change is another figure's."""
+        if change.amount_q is None or change.verb_start is None or change.direction not in ("increase", "decrease"):
+            return False
+        number = self.finder.bare.search(self.text, m.end(), change.verb_start)
+        if number is None or self.qty_at.get(number.start()) is not None:
+            return False
+        stated = Decimal(number.group().replace(",", "")) * change.amount_q.scale
+        prior = target.value - change.amount if change.direction == "increase" else target.value + change.amount
+        return abs(prior - stated) > max(abs(stated) * Decimal("0.01"), change.amount_q.scale / 100)
 
     def _skip_compare_words(self, pos: int, end: int) -> int | None:
         """Where the amount after 较上年 / 比上年决算数 starts, if only filler stands before it."""

@@ -833,3 +833,16 @@ def test_the_figure_compared_with_after_的():
 ])
 def test_wordings_of_batch_six(text, key):
     assert key in keys(text), sorted(keys(text))
+
+
+def test_a_change_whose_stated_base_is_another_figure_s_is_not_attached():
+    text = FINAL + ("2021年总支出7778.55万元，其中项目支出683.20万元，基本支出7095.35万元。\n"
+                    "相比2020年的总支出7171.97增加606.58万元，增幅8.46%。")
+    assert not [f for f in extract(text).findings if f["rule"] == "change_rate_mismatch"]
+    basic = fact(text, "expenditure.basic", "70953500", 2021, "executed")
+    assert basic["change"] is None
+
+
+def test_a_change_whose_stated_base_fits_is_attached():
+    text = FINAL + "2021年基本支出7095.35万元。\n相比2020年的支出6488.77增加606.58万元，增幅9.35%。"
+    assert fact(text, "expenditure.basic", "70953500", 2021, "executed")["change"]["amount"] == "6065800"
