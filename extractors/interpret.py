@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .changes import Change, ChangeClauses
+from .changes import _ITEM_END, Change, ChangeClauses
 from .document import DocumentInfo
 from .lexicon import Lexicon, alternation
 from .quantities import Amount, QuantityFinder
@@ -72,7 +72,6 @@ _CHANGE_SPAN = re.compile(r"[,，]\s*(?:比|较|与|同比)[^,，。;；%]{0,30}
                           r"(?:[,，]\s*(?:增长|下降|降低|减少|增加|增幅|降幅)[^,，。;；]{0,6}?%)?")
 _OPENING = re.compile(r"[\s。;；]*(?:[(（]?[一二三四五六七八九十\d]+[)）、.]\s*)?(?:\d{4}年度?)?[,，]?")
 _OF = re.compile(r"的?")            # 完成预算84.82万元的73.2%
-_ITEM_END = re.compile(r"[;；]")
 _PAST_COMMA = re.compile(r"[,，]?\s*")
 _TRAILING_SPAN = 40     # 增支42991万元，增长10.3%: a trailing change is read this far, no farther
 _ROW_NUMBER = re.compile(r"\d{1,2}[ \t\u3000]+(?=\d)")    # a 行次 before the amount of its row
@@ -144,13 +143,13 @@ class Interpreter(ChangeClauses):
         self.fund_scoped = set(ctx.get("fund_scoped_concepts") or ())
         self.head_only = set(ctx.get("head_only_aliases") or ())
         self.head_only_left = re.compile(ctx.get("head_only_left") or "$")
-        self.entity_openers = re.compile(ctx.get("entity_openers") or "(?!)", re.M)
-        self.entity_names = re.compile(r"本级|全[州县市区省旗盟]")     # what every opener holds: a quick test first
+        self.entity_names = tuple(ctx.get("entity_names") or ())
+        self.entity_openers = re.compile(rf"^[ \t\u3000]*(?:\d{{4}}年度?)?({alternation(self.entity_names)})", re.M) \
+            if self.entity_names else None
         self.list_parts = {head: (re.compile(alternation(parts)), parts)
                            for head, parts in (ctx.get("list_parts") or {}).items()}
         bare = ctx.get("bare_totals") or {}
         self.bare_totals = bare.get("terms") or {}
-
         self.bare_total_before = re.compile(bare.get("clause_before") or "(?!)")
         totals = ctx.get("ambiguous_totals") or {}
         self.totals_sides = totals.get("terms") or {}
@@ -247,8 +246,8 @@ class Interpreter(ChangeClauses):
 
     def _assign_entities(self, figures: list[Figure]) -> None:
         """Each fact's body, where the page opens paragraphs with two bodies or more (context.yaml
-        entity_openers): the last one named before it."""
-        if not self.entity_names.search(self.text):
+        entity_names): the last one named before it."""
+        if self.entity_openers is None or not any(name in self.text for name in self.entity_names):
             return
         openings = [(m.start(), m.group(1)) for m in self.entity_openers.finditer(self.text)]
         if len({name for _, name in openings}) < 2:
@@ -308,7 +307,7 @@ class Interpreter(ChangeClauses):
     def _with_bare_totals(self, terms: list[tuple]) -> list[tuple]:
         """``terms`` and the 收入/支出 that open a clause with only a year before them and an amount
         after them (context.yaml bare_totals): 2018年收入737615447元,支出743452949.21元."""
-        added = []
+        added, revenue_ends = [], None
         last_amount_end, starts = -1, [t[0] for t in terms]
         for s, word in _occurrences(self.text, self.bare_totals):
             e = s + len(word)
@@ -322,8 +321,10 @@ class Interpreter(ChangeClauses):
                 continue                     # a clause inside parentheses: （财政拨款）支出
             before = self.text[opening:s].strip()
             # the other side right after the first (…收入737615447元,支出…) needs no year of its own
-            pair = not before and self.text[opening - 1] in ",，" and (
-                opening - 1 == last_amount_end or opening - 1 in self._revenue_total_ends(terms))
+            pair = not before and opening > 0 and self.text[opening - 1] in ",，"
+            if pair and opening - 1 != last_amount_end:
+                revenue_ends = self._revenue_total_ends(terms) if revenue_ends is None else revenue_ends
+                pair = opening - 1 in revenue_ends
             if not (pair or self.bare_total_before.match(before)):
                 continue
             q = self.qty_at.get(self.filler.match(self.text, e).end())
@@ -682,7 +683,7 @@ class Interpreter(ChangeClauses):
                 continue
             subject = subjects[i]
             year = int(year_m.group(1)) if year_m else subject.fiscal_year
-            phase, stated = self._phase_of(words, subject)
+            phase, stated = self._phase_of(words, (subject.phase, subject.phase_stated))
             self.used.add(q.start)
             fig = Figure("fact", q, q.value, "CNY", clause_start, q.end, year, phase, subject.concept,
                          unit_inferred=q.unit_inferred, phase_stated=stated)
@@ -697,8 +698,7 @@ class Interpreter(ChangeClauses):
 
     def _under_heading(self, q: Amount, clause_start: int, words: str, concept: str, year_m) -> Figure:
         """(二)公务接待费。2021年预算支出11.77万元,比2020年预算减少0.13万元: the heading's concept."""
-        phase, stated = ("budgeted", True) if "预算" in words and "决算" not in words else \
-            ("executed", True) if "决算" in words or self.executed_words.search(words) else (self.info.phase, False)
+        phase, stated = self._phase_of(words, (self.info.phase, False))
         self.used.add(q.start)
         fig = Figure("fact", q, q.value, "CNY", clause_start, q.end,
                      int(year_m.group(1)) if year_m else self.info.fiscal_year, phase, concept,
@@ -741,7 +741,7 @@ class Interpreter(ChangeClauses):
         if not (self.phase_word.search(words) or year_m):
             return None
         year = int(year_m.group(1)) if year_m else head.fiscal_year
-        phase, stated = self._phase_of(words, head)
+        phase, stated = self._phase_of(words, (head.phase, head.phase_stated))
         self.used.add(q.start)
         fig = Figure("line_item", q, q.value, "CNY", clause_start, q.end, year, phase,
                      unit_inferred=q.unit_inferred, line=dict(head.line), phase_stated=stated)
@@ -777,14 +777,15 @@ class Interpreter(ChangeClauses):
             return False
         return len(self.text[head_end:m.start()].strip(" 。\n,，;；:：")) <= 12
 
-    def _phase_of(self, words: str, subject: Figure) -> tuple[str, bool]:
+    def _phase_of(self, words: str, otherwise: tuple[str, bool]) -> tuple[str, bool]:
+        """The phase the clause's words state, and True; else ``otherwise`` (phase, whether stated)."""
         if self.executed_words.search(words):
             return "executed", True        # 预算执行数: what was spent of the budget
         if "预算" in words and "决算" not in words:
             return "budgeted", True
         if "决算" in words or "执行" in words:
             return "executed", True
-        return subject.phase, subject.phase_stated
+        return otherwise
 
     def _class_item(self, start, end, code, left, class_terms) -> Figure | None:
         row = self.lex.classification.by_code[code]
