@@ -31,6 +31,18 @@ def require(available: bool, what: str, how: str = "scripts/system-deps.sh insta
     pytest.skip(f"{what} is not there ({how})")
 
 
+def copy_sqlite(src, dst) -> None:
+    """A copy of a SQLite store through SQLite's backup, never by copying its file: opening and
+    closing the file in this process would drop the locks this process's connections hold on it,
+    and another process would then take the file for unused (truncating the -shm this process
+    reads: SIGBUS)."""
+    import sqlite3
+    with sqlite3.connect(src) as source, sqlite3.connect(dst) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
-from .conftest import REDIS_URL, ROOT, all_gone, children, fresh_postgres_schema, require_redis
+from .conftest import REDIS_URL, ROOT, all_gone, children, copy_sqlite, fresh_postgres_schema, require_redis
 from .portal_site import PortalServer
 
 
@@ -183,10 +183,9 @@ def test_export_opens_in_pandas_with_exact_values(first_crawl, tmp_path):
 
 
 def test_reprocess_re_extracts_without_fetching(first_crawl, tmp_path, monkeypatch):
-    import shutil
     src = first_crawl[0].removeprefix("sqlite:///")
     copy = tmp_path / "copy.db"
-    shutil.copy(src, copy)
+    copy_sqlite(src, copy)
     db = f"sqlite:///{copy}"
     engine = create_engine(db)
     with engine.begin() as c:
@@ -216,9 +215,8 @@ def test_crawl_api_starts_a_crawl_and_lists_documents(portal, first_crawl, tmp_p
     from service.app import create_app
     from service.auth import new_key
     from service.settings import Settings
-    import shutil
     db_file = tmp_path / "api.db"
-    shutil.copy(first_crawl[0].removeprefix("sqlite:///"), db_file)
+    copy_sqlite(first_crawl[0].removeprefix("sqlite:///"), db_file)
     with TestClient(create_app(Settings(database_url=f"sqlite:///{db_file}"))) as client:
         store = client.app.state.store
         admin, user = new_key(store, "ops", ["admin", "extract"]), new_key(store, "auditor", ["extract"])

@@ -1,4 +1,9 @@
 """schemathesis against the live OpenAPI schema: no 5xx, and every response fits its schema."""
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -9,10 +14,11 @@ from schemathesis.checks import not_a_server_error
 from service.app import create_app
 from service.settings import Settings
 
-from .conftest import ROOT
-
-app = create_app(Settings(database_url=f"sqlite:///{ROOT}/.pytest_cache/fuzz.db", rate_limit_per_minute=100000,
-                          log_json=False))
+# a store of its own outside the checkout, new each run (the crawls it starts write to it too)
+DB = Path(tempfile.mkdtemp(prefix="fuzz-")) / "fuzz.db"
+atexit.register(shutil.rmtree, DB.parent, True)
+app = create_app(Settings(database_url=f"sqlite:///{DB}", rate_limit_per_minute=100000, log_json=False,
+                          crawl_log_dir=str(DB.parent / "crawls")))
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -1,6 +1,11 @@
 """schemathesis over every route of a service with keys: once as an admin key, once as an
 extract-only key. No 5xx; every response fits its schema; and whatever one key's request made (a
 batch, a stored document) is not readable by another extract-only key."""
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -13,10 +18,9 @@ from service.app import create_app
 from service.auth import new_key
 from service.settings import Settings
 
-from .conftest import ROOT
 
-DB = ROOT / ".pytest_cache" / "fuzz-keys.db"
-DB.unlink(missing_ok=True)
+DB = Path(tempfile.mkdtemp(prefix="fuzz-keys-")) / "fuzz-keys.db"       # outside the checkout, new each run
+atexit.register(shutil.rmtree, DB.parent, True)
 app = create_app(Settings(database_url=f"sqlite:///{DB}", rate_limit_per_minute=100000, log_json=False,
                           crawl_max_running=0))           # a fuzzed POST /v1/crawls is refused, not run
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
