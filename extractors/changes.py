@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from .quantities import Amount
 
-# 增加了 / 减少为 / 下降(上升) … before the amount
-_AFTER_VERB = re.compile(r"(?:了|为|到|至|\s|\((?:上升|下降|增加|减少|增长|降低)\))*")
 _PAREN_OPEN = re.compile(r"\s*\(\s*")
 _PAST_MARK = re.compile(r"[。!?;；\n]?\s*")
 _ITEM_END = re.compile(r"[;；]")
+_LIST_SEP = re.compile(r"[、,，]")
+_CLAUSE_END = re.compile(r"[,，。;；]|$")
+_SCALED_NUMBER = re.compile(r"(?P<n>\d+(?:\.\d+)?)(?P<scale>万|亿)(?=[,，。;；]|$)")
 
 
 @dataclass
@@ -49,8 +50,47 @@ def _change_fits(value: Decimal, change: "Change") -> bool | None:
     return abs(change.amount / prior - change.rate) <= Decimal("0.005")
 
 
+def _complete(target, change: Change) -> None:
+    """比上年预算增56400元,同比增长16.96%: a second clause of the same comparison states what the
+    first left out (its rate, or its amount); taken when the directions agree and the two fit the
+    figure together."""
+    known = next(c for c in [target.change, *target.other_changes]
+                 if (c.compared_year, c.compared_phase) == (change.compared_year, change.compared_phase))
+    if known.direction != change.direction or known.unsigned or change.unsigned:
+        return
+    merged = Change(**{**vars(known)})
+    if merged.rate is None and change.rate is not None and change.amount is None:
+        merged.rate, merged.rate_text = change.rate, change.rate_text
+    elif merged.amount is None and change.amount is not None and change.rate is None:
+        merged.amount, merged.amount_q = change.amount, change.amount_q
+    else:
+        return
+    if _change_fits(target.value, merged) is False:
+        return
+    merged.evidence = (min(known.evidence[0], change.evidence[0]), max(known.evidence[1], change.evidence[1]))
+    merged.implicit = known.implicit and change.implicit
+    if target.change is known:
+        target.change = merged
+    else:
+        target.other_changes[target.other_changes.index(known)] = merged
+
+
+def _direction_only(change: Change) -> bool:
+    """较上年预算减少: a change that states neither amount nor rate gives way to one that does."""
+    return change.amount is None and change.rate is None and change.direction != "flat"
+
+
 def _against_budget(change: Change, fig) -> bool:
     return change.compared_phase == "budgeted" and change.compared_year == fig.fiscal_year
+
+
+def _rather(new: Change, old: Change, fig) -> bool:
+    """Whether ``new`` is the figure's change rather than ``old``: the prior year's comparison
+    rather than the budget's; of the same year, the one of the figure's own phase (比上年预算数下降
+    35.45%,比上年决算数下降34.26% of a 决算 figure: the latter)."""
+    if _against_budget(old, fig) and not _against_budget(new, fig):
+        return True
+    return new.compared_year == old.compared_year and new.compared_phase == fig.phase != old.compared_phase
 
 
 class ChangeClauses:
@@ -91,17 +131,20 @@ class ChangeClauses:
                 continue
             if change.unsigned and not self._signed(change, target, base):
                 continue
+            if change.amount is None and base is not None:
+                self._unworded_difference(change, target, base)
             if base is not None and base not in figures:
                 added.append(base)
-            if target.change is None:
+            if target.change is None or (_direction_only(target.change) and not _direction_only(change)):
                 target.change = change
-            elif _against_budget(target.change, target) and not _against_budget(change, target) \
-                    and not target.other_changes:
+            elif _rather(change, target.change, target) and not target.other_changes:
                 target.other_changes.append(target.change)   # the prior year's comparison is the change
                 target.change = change
             elif all((c.compared_year, c.compared_phase) != (change.compared_year, change.compared_phase)
                      for c in [target.change, *target.other_changes]):
                 target.other_changes.append(change)
+            else:
+                _complete(target, change)
         return added
 
     @staticmethod
@@ -114,6 +157,19 @@ class ChangeClauses:
         change.unsigned = False
         return True
 
+    def _unworded_difference(self, change: Change, target: Figure, base: Figure) -> None:
+        """较2022年决算数688.84万元131.49万元,增长19.09%: an amount right after the figure compared
+        with, its verb left out, is the change when it is the difference of the two figures."""
+        q = self.qty_at.get(self._skip_filler(base.end))
+        if q is None or q.kind != "money" or q.start in self.used:
+            return
+        difference = target.value - base.value
+        direction = "increase" if difference > 0 else "decrease"
+        if abs(abs(difference) - q.value) > q.scale / 100 or change.direction not in (None, direction):
+            return
+        change.amount, change.amount_q, change.direction = q.value, q, direction
+        self.used.add(q.start)
+
     def _read_verbs(self, change: Change, evidence_start: int, pos: int, end: int) -> None:
         """The change verbs from ``pos`` to ``end``: 减少40万元, 下降3%, 持平, 增加1.5万元(42.86%)."""
         for v in self.change_verb.finditer(self.text, pos, end):
@@ -121,11 +177,16 @@ class ChangeClauses:
             if change.verb_start is None:
                 change.verb_start = v.start()
             if direction == "flat":
-                change.direction = "flat"        # 持平: flat, with no amount or rate stated
-                change.evidence = (evidence_start, v.end())
+                if change.direction is None:     # 持平: flat, with no amount or rate stated
+                    change.direction = "flat"
+                    change.evidence = (evidence_start, v.end())
                 break
-            q = self.qty_at.get(self._skip_filler(v.end()))
+            at = self._skip_filler(v.end())
+            q = self.qty_at.get(at) or self._scaled_number(at, end)
             if q is None:
+                if change.direction is None and v.start() == pos and _CLAUSE_END.match(self.text, at):
+                    change.direction = direction     # 较上年预算减少; : the direction alone
+                    change.evidence = (evidence_start, v.end())
                 continue
             change.direction = change.direction or direction
             if q.kind == "money" and change.amount is None:
@@ -161,6 +222,18 @@ class ChangeClauses:
                 change.evidence = (evidence_start, q.end)
                 self.used.add(q.start)
                 return
+
+    def _scaled_number(self, pos: int, end: int) -> Amount | None:
+        """减少2万。: a change amount written with its scale and no 元, at a clause end, is money of
+        that scale."""
+        m = _SCALED_NUMBER.match(self.text, pos, end)
+        if m is None:
+            return None
+        scale = self.lex.multipliers[m.group("scale")]
+        amount = Amount(m.group(), Decimal(m.group("n")) * scale, "CNY", "money", scale, None, m.start(), m.end(),
+                        unit_inferred=True)
+        self.extra.append(amount)
+        return amount
 
     def _rate_in_parentheses(self, pos: int) -> Amount | None:
         """减少18.50万元(65.37%): the rate in parentheses after the amount."""
@@ -198,7 +271,7 @@ class ChangeClauses:
             if own.direction is None:
                 continue
             target = self._same_concept_before(subjects, starts, m.start(), concept)
-            if target is not None and target.change is None:
+            if target is not None and (target.change is None or _direction_only(target.change)):
                 target.change = own
 
     def _after_mark(self, pos: int) -> int:
@@ -216,7 +289,7 @@ class ChangeClauses:
             return False
         k = bisect_left(starts, m.start())
         figures = subjects[max(0, k - len(amounts)):k]
-        if len(figures) != len(amounts) or figures[0].start < sent_start:
+        if len(figures) != len(amounts) or not self._listed_before(figures, subjects, starts, sent_start):
             return False
         rate_verb = self.change_verb.search(self.text, amounts[-1].end, until)
         rates = self._listed(rate_verb.end(), until, "percent") if rate_verb else []
@@ -229,21 +302,52 @@ class ChangeClauses:
                 fig.change = own
         return True
 
+    def _listed_before(self, figures, subjects, starts, sent_start: int) -> bool:
+        """The figures a 各 list is about: in its sentence, or all the figures of the sentence
+        before it (收、支总计各是4125.49,4143.91万元。与2021年相比,收、支总计各减少…)."""
+        if figures[0].start >= sent_start:
+            return True
+        if sent_start == 0:
+            return False
+        before = self._sentence_bounds(sent_start - 1)[0]
+        return bisect_left(starts, sent_start) - bisect_left(starts, before) == len(figures) \
+            and figures[0].start >= before
+
     def _listed(self, pos: int, until: int, kind: str) -> list[Amount]:
-        """Amounts of one kind listed with 、 from ``pos``: 1412.7万元、2062.79万元."""
-        out = []
-        first = self._skip_filler(pos)
-        k = bisect_left(self.qty_starts, first)
-        while k < len(self.quantities):
-            q = self.quantities[k]
-            if q.kind != kind or q.start >= until or (out and self.text[out[-1].end:q.start].strip() != "、"):
+        """Amounts of one kind listed with 、 or a comma from ``pos``: 1412.7万元、2062.79万元; a bare
+        number before the list's last amount takes its unit (1267.86,2570.97万元)."""
+        out: list[Amount] = []
+        bare: list[re.Match] = []
+        at = self._skip_filler(pos)
+        while at < until:
+            q = self.qty_at.get(at)
+            if q is not None:
+                if q.kind != kind or q.end > until:
+                    break
+                out += [self._inferred(b, q) for b in bare]
+                bare = []
+                out.append(q)
+                end = q.end
+            else:
+                m = self.finder.bare.match(self.text, at)
+                if m is None or m.end() > until:
+                    break
+                bare.append(m)
+                end = m.end()
+            sep = _LIST_SEP.match(self.text, end)
+            if sep is None:
                 break
-            if not out and q.start != first:
-                break
-            out.append(q)
+            at = sep.end()
+        for q in out:
             self.used.add(q.start)
-            k += 1
         return out
+
+    def _inferred(self, m: re.Match, twin: Amount) -> Amount:
+        number = Decimal(m.group().replace(",", ""))
+        amount = Amount(m.group(), number * twin.scale, twin.unit, twin.kind, twin.scale, None, m.start(), m.end(),
+                        unit_inferred=True)
+        self.extra.append(amount)
+        return amount
 
     def _fitting_subject(self, target: Figure, change: Change, subjects, sent_start: int, pos: int) -> Figure | None:
         """A change whose amount and rate do not fit the figure before it, but fit another amount of
@@ -364,10 +468,10 @@ class ChangeClauses:
         return k < len(self.clause_starts) and self.clause_starts[k] <= end
 
     def _read_change(self, m: re.Match, sent_end: int) -> Change | None:
-        year = m.group("y1") or m.group("y2") or m.group("y4")
-        prev = m.group("prev1") or m.group("prev2")
+        year = m.group("y1") or m.group("y2") or m.group("y4") or m.group("y5") or m.group("y6")
+        prev = m.group("prev1") or m.group("prev2") or m.group("prev6")
         fiscal = self.info.fiscal_year
-        ph = m.group("ph1") or m.group("ph2") or m.group("ph3") or m.group("ph4") or ""
+        ph = m.group("ph1") or m.group("ph2") or m.group("ph3") or m.group("ph4") or m.group("ph6") or ""
         change = Change()
         if m.group("ph3") or (not year and not prev and "预算" in ph and m.group().startswith("与")):
             change.compared_year = fiscal
@@ -404,7 +508,7 @@ class ChangeClauses:
         return between.count(")") > between.count("(")
 
     def _skip_filler(self, pos: int) -> int:
-        return _AFTER_VERB.match(self.text, pos).end()
+        return self.after_verb.match(self.text, pos).end()
 
     def _reason(self, pos: int) -> str | None:
         _, end = self._sentence_bounds(pos)

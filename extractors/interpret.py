@@ -177,13 +177,19 @@ class Interpreter(ChangeClauses):
         # one leading character class, so that the scan skips to each 与/比/较/同 (a pattern whose
         # alternatives start otherwise is tried at every position); each branch checks that character
         self.compare = re.compile(
-            rf"[与比较同,，](?:(?<=与){year(1)}?{phase(1)}(?P<base>{_BASE_NUMBER})?(?:相比|比较|对比|(?=基本持平|持平|{direct}))"
+            rf"[与和比较同,，](?:(?<=与){year(1)}?{phase(1)}(?P<base>{_BASE_NUMBER})?(?:相比|比较|对比|(?=基本持平|持平|{direct}))"
+            rf"|(?<=和){year(6)}{phase(6)}(?:相比|比较|对比|(?=基本持平|持平|{direct}))"     # 和上年持平
             rf"|(?<=[比较]){year(2)}{phase(2)}|(?<=[比较])(?P<ph3>(?:年初|调整)?预算数?)|(?<=同)比"
             # ,2021年度预算相比,减少20.50万元: the 与 left out
-            rf"|(?<=[,，])[ \t]*(?:(?P<y4>\d{{4}})年度?)(?P<ph4>年初预算数?|调整预算数?|预算数?|决算数?)?(?:相比|比较|对比))")
+            rf"|(?<=[,，])[ \t]*(?:(?P<y4>\d{{4}})年度?)(?P<ph4>年初预算数?|调整预算数?|预算数?|决算数?)?(?:相比|比较|对比)"
+            # 与2018年一般公共预算“三公”经费总额27389.54万元相比: the figure compared with inside
+            rf"|(?<=与)(?P<y5>\d{{4}})年度?[^与比较,，。;；]{{1,40}}?(?:相比|比较|对比))")
         self.trailing_change = re.compile(rf"[,，]\s*(?P<verb>{alternation(ctx.get('trailing_change_verbs') or ['增长'])})")
         self.respective = re.compile(rf"各(?P<verb>{alternation(self.verb_dir)})了?")
         self.change_verb = re.compile(rf"(?P<verb>{alternation(self.verb_dir)})了?(?:幅度?为?|率为?)?")
+        # 增加了 / 减少为 / 下降(上升) / 增(减) … before the amount: the form's other sign in parentheses
+        signed = alternation([v for d in ("increase", "decrease") for v in verbs[d]])
+        self.after_verb = re.compile(rf"(?:了|为|到|至|\s|\((?:{signed})\))*")
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
         self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'])}))")
         self.phase_word = re.compile(r"预算|决算|执行")

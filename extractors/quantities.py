@@ -23,6 +23,7 @@ CN = rf"(?:[{CN_FIRST}][{CN_CHARS}]{{0,40}})"
 # every alternative of the quantity pattern begins with one of these (百 for 百分之)
 _CAN_START = re.compile(rf"[\d百{CN_FIRST}]")
 _DIGIT_RUN = re.compile(r"\d{2,20}+(?!\d)")
+_DIGITS = re.compile(r"\d+")
 INNER_FORMS = ("余", "多")
 INNER = rf"(?:{'|'.join(INNER_FORMS)})"
 _MISSING = object()
@@ -122,7 +123,12 @@ class QuantityFinder:
         so the scan jumps from one character that can begin a quantity to the next instead."""
         pos, match, next_start, digits = 0, self.pattern.match, _CAN_START.search, _DIGIT_RUN.match
         while (c := next_start(text, pos)) is not None:
-            m = match(text, c.start())
+            start = c.start()
+            if start and text[start - 1] == "." and text[start].isdigit():
+                # the decimals of a number that ended there: 400.5,420.5万元 is read from its 420.5
+                pos = _DIGITS.match(text, start).end()
+                continue
+            m = match(text, start)
             if m is None:
                 pos = c.start() + 1
                 # A start inside a run of digits that the run's first digit could not begin reads

@@ -158,16 +158,16 @@ class TableReader:
                 return None      # not a grid that can be read: its text stays prose
         headers = list(table.implied) if table.implied else expanded or self._headers(header_rows)
         named, caption = self._caption_before(t_start)
-        if named is None or caption is _CONTINUED:
-            # a caption copied into the first row is the table's own, even right after another table
-            own = self._named_in_rows(grid[:n_header])
-            if own[0] is not None or named is None:
-                named, caption = own
-            else:
-                caption = self._previous[1]
-                table_from = self._table_from if self._table_from is not None else table_from   # its unit too
-                if n_header == 0 and not table.implied:
-                    headers = _continued(self._headers_before, max(len(r) for r in grid))
+        # a caption copied into the first row is the table's own: it names the table whatever a
+        # line before it names (a table of contents), and even right after another table
+        own = self._named_in_rows(grid[:n_header])
+        if own[0] is not None:
+            named, caption = own
+        elif caption is _CONTINUED:
+            caption = self._previous[1]
+            table_from = self._table_from if self._table_from is not None else table_from   # its unit too
+            if n_header == 0 and not table.implied:
+                headers = _continued(self._headers_before, max(len(r) for r in grid))
         self._table_from = table_from
         self._headers_before = headers
         kind, total_concept = (named.type, named.total) if named else (None, None)

@@ -7,6 +7,7 @@ evidence span like any other figure.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .normalize import needs_normalizing, squashed, to_simplified
@@ -113,6 +114,9 @@ class TextBuilder:
 _PIPE_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.M)
 # a row copied from a page without its leading bar: 一、本年收入 | 78.50 | 一、本年支出 |
 _OPEN_ROW = re.compile(r"^[ \t]*([^|\s][^\n]*?\|[^\n]*?)\|[ \t]*$", re.M)
+# one cell of a row stacked one cell per line: 4,194.89 | (its bar), 0.00 | ||| (the row's last)
+_CUT_TAIL = 40          # at most this much text after a stacked row's last cell when the text was cut there
+_STACKED_CELL = re.compile(r"^[ \t]*(?P<cell>[^|\s](?:[^|\n]*[^|\s])?)[ \t]*(?P<tail>\|[ \t|]*)$", re.M)
 
 
 def text_tables(text: str, line_rules: dict | None = None) -> list[Table]:
@@ -133,22 +137,69 @@ def text_tables(text: str, line_rules: dict | None = None) -> list[Table]:
 def pipe_tables(text: str) -> list[Table]:
     """Tables written in plain text as ``| a | b |`` lines (a flattened table, or our own rendering)."""
     tables, current, start, last_end = [], [], None, None
-    rows = sorted([*_PIPE_ROW.finditer(text), *_OPEN_ROW.finditer(text)], key=lambda m: m.start())
-    for m in rows:
-        cells = _pipe_cells(m)
+    for row_start, row_end, cells in _pipe_rows(text):
         if not any(c.text for c in cells):
             continue                       # a line of bars only: no row
-        if current and text[last_end:m.start()].strip("\r\n") != "" or (current and text.count("\n", last_end, m.start()) > 1):
+        if current and text[last_end:row_start].strip("\r\n") != "" or (current and text.count("\n", last_end, row_start) > 1):
             tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start, last_end)))
             current = []
         if not current:
-            start = m.start()
+            start = row_start
         current.append(cells)
-        last_end = m.end()
+        last_end = row_end
     if current:
         tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start, last_end)))
     return tables
 
+
+def _pipe_rows(text: str) -> list[tuple[int, int, list[Cell]]]:
+    """Each row as (start, end, cells): a line of bars, or the lines of one stacked row."""
+    stacked = _stacked_rows(text)
+    starts = [a for a, _, _ in stacked]
+
+    def within(pos: int) -> bool:
+        k = bisect_right(starts, pos) - 1
+        return k >= 0 and pos < stacked[k][1]
+    rows = [(m.start(), m.end(), _pipe_cells(m)) for m in [*_PIPE_ROW.finditer(text), *_OPEN_ROW.finditer(text)]
+            if not (stacked and within(m.start()))]
+    return sorted(rows + stacked, key=lambda r: r[0])
+
+
+def _stacked_rows(text: str) -> list[tuple[int, int, list[Cell]]]:
+    """A table copied one cell per line, each cell followed by its bar, and each row's last cell by
+    the bars of the row's empty cells (一、一般公共预算财政拨款收入 |⏎1 |⏎4,194.89 |⏎…⏎0.00 | |||): the
+    lines up to such a row end are one row. Runs without two such rows of values are left alone."""
+    out, run = [], []
+    for m in _STACKED_CELL.finditer(text):
+        if run and text[run[-1].end():m.start()] != "\n":
+            out += _stacked_run(run, cut=False)
+            run = []
+        run.append(m)
+    # a text cut inside the run's last row (…五、教育支出 |⏎3): that row's cells are a row too
+    rest = text[run[-1].end() + 1:].rstrip() if run else ""
+    cut = bool(run) and len(rest) <= _CUT_TAIL and "\n" not in rest
+    return out + _stacked_run(run, cut)
+
+
+def _stacked_run(lines: list[re.Match], cut: bool) -> list[tuple[int, int, list[Cell]]]:
+    ends = [i for i, m in enumerate(lines) if m.group("tail").count("|") >= 2]
+    if len(ends) < 2:
+        return []
+    if cut and len(lines) - 1 - ends[-1] >= 2:
+        ends.append(len(lines) - 1)
+    rows, first = [], 0
+    for last in ends:
+        cells = [Cell(m.group("cell"), m.start("cell"), m.end("cell")) for m in lines[first:last + 1]]
+        tail = lines[last]
+        pos = tail.start("tail") + 1
+        for _ in range(max(0, tail.group("tail").count("|") - 1)):
+            bar = tail.group().index("|", pos - tail.start())
+            cells.append(Cell("", tail.start() + bar, tail.start() + bar))
+            pos = tail.start() + bar + 1
+        rows.append((lines[first].start(), tail.end(), cells))
+        first = last + 1
+    valued = [r for r in rows if len(r[2]) >= 3 and any(NUMBER.match(c.text) for c in r[2][1:])]
+    return rows if len(valued) >= 2 else []        # rows of labels and values, not a page's heading lines
 
 def _pipe_source(text: str, start: int, end: int) -> str:
     """``text`` for | a | b | rows (our own rendering, or a table written so), ``pipes`` when a

@@ -95,10 +95,54 @@ def test_budget_stated_inside_the_completion_rate():
 @pytest.mark.parametrize("text,concept,amount,rate,direction", [
     (FINAL + "2021年公务接待费2.3万元，较上年减少1.5万元(39.47%)。", "three_public.reception", "15000", "0.3947", "decrease"),
     (FINAL + "2021年公务接待费1万元，较上年减少0万元。", "three_public.reception", "0", None, "flat"),
+    # the amount in one clause, the rate in the next, of one comparison
+    (BUDGET + "2021年公务接待费预算安排60000元,比上年预算增15000元,同比增长33.33%。",
+     "three_public.reception", "15000", "0.3333", "increase"),
+    # a form's both signs in parentheses, with a zero
+    (BUDGET + "2021年安排因公出国(境)费0元,比上年预算增(减)0元,同比增长(下降)0%。",
+     "three_public.outbound_travel", "0", "0", "flat"),
+    # a change with no comparison word after the figure, by its one-character verb
+    (BUDGET + "2021年公务用车运行维护费预算120000元,增30000元,同比增长33.33%。",
+     "three_public.vehicle_operation", "30000", "0.3333", "increase"),
+    # the scale without 元
+    (BUDGET + "2021年度公务接待费预算3万元，与2020年预算相比减少1万。", "three_public.reception", "10000", None, "decrease"),
+    # the direction alone
+    (BUDGET + "2021年公务接待费预算3万元,较上年预算减少;", "three_public.reception", None, None, "decrease"),
+    # the verb left out: the difference of the two figures
+    (FINAL + "2021年公务接待费决算支出数为52万元,较2020年决算数40万元12万元,增长30%。",
+     "three_public.reception", "120000", "0.3", "increase"),
+    # the figure compared with named inside 与…相比
+    (BUDGET + "2021年“三公”经费总额为80万元，与2020年一般公共预算“三公”经费总额100万元相比，减少20万元，下降20%。",
+     "three_public.total", "200000", "0.2", "decrease"),
+    # 和上年持平 after another figure's change does not make that change flat
+    (FINAL + "2021年公务用车运行维护费3万元,比上年减少1万元,公务接待费2万元,和上年持平。",
+     "three_public.vehicle_operation", "10000", None, "decrease"),
+    (FINAL + "2021年公务用车运行维护费3万元,比上年减少1万元,公务接待费2万元,和上年持平。",
+     "three_public.reception", None, None, "flat"),
 ])
 def test_change_wordings(text, concept, amount, rate, direction):
     f = [f for f in extract(text).facts if f["concept"] == concept][0]
     assert (f["change"]["amount"], f["change"]["rate"], f["change"]["direction"]) == (amount, rate, direction)
+
+
+def test_of_two_comparisons_with_the_prior_year_the_figure_s_own_phase_is_its_change():
+    f = fact(FINAL + "2021年“三公”经费决算数共计30万元,比上年预算数下降40%,比上年决算数下降25%。",
+             "three_public.total", "300000", 2021, "executed")
+    assert (f["change"]["compared_phase"], f["change"]["rate"]) == ("executed", "0.25")
+    assert [(c["compared_phase"], c["rate"]) for c in f["other_changes"]] == [("budgeted", "0.4")]
+
+
+def test_an_unworded_amount_that_is_not_the_difference_is_not_the_change():
+    f = fact(FINAL + "2021年公务接待费决算支出数为52万元,较2020年决算数40万元7万元,增长30%。",
+             "three_public.reception", "520000", 2021, "executed")
+    assert f["change"]["amount"] is None
+
+
+def test_respective_changes_of_the_figures_of_the_sentence_before():
+    text = FINAL + "2021年度收、支总计各是400.5,420.5万元。与2020年相比,收、支总计各减少100.5,80.5万元,各下降20%、16%。"
+    found = [f for f in extract(text).facts if f["concept"] == "total_revenue_expenditure"]
+    assert [(f["value"], f["change"]["amount"], f["change"]["rate"]) for f in found] == \
+        [("4005000", "1005000", "0.2"), ("4205000", "805000", "0.16")]
 
 
 def test_items_of_a_list_after_a_comparison_have_their_own_changes():
@@ -354,6 +398,59 @@ def test_table_with_bars_a_parent_header_and_year_rows():
 def test_prose_and_its_flattened_table_disagreeing_is_a_finding():
     text = FINAL + "2021年公务接待费13.5万元。\n" + WITH_BARS
     assert "text_table_mismatch" in rules(text)
+
+
+# a 收支总表 copied one cell per line, each cell with its bar, each row's last cell with the bars of
+# the page table's empty cells; a table of contents before it names another statement
+STACKED = """目录
+(八)政府性基金预算财政拨款收入支出决算表
+表1 收入支出决算总表 | |||||
+金额单位:万元 | |||||
+收入 |
+支出 | ||||
+项 目 |
+行次 |
+决算数 |
+项 目 |
+行次 |
+决算数 | |
+一、一般公共预算财政拨款收入 |
+1 |
+312.40 |
+一、一般公共服务支出 |
+31 |
+120.00 | |
+二、政府性基金预算财政拨款收入 |
+2 |
+0.00 |
+二、教育支出 |
+32 |
+15.60 | |
+五、事业收入 |
+5 |
+48.20 |
+三、卫生健康支出
+"""
+
+
+def test_rows_stacked_one_cell_per_line_are_read_as_rows():
+    r = extract(FINAL + STACKED)
+    table = [t for t in r.document["tables"] if any("一般公共服务支出" in c for row in t["rows"] for c in row)][0]
+    assert ["一、一般公共预算财政拨款收入", "1", "312.40", "一、一般公共服务支出", "31", "120.00", ""] in table["rows"]
+    found = keys(FINAL + STACKED)
+    for key in [("revenue.general_budget_appropriation", "3124000", 2021, "executed"),
+                ("revenue.government_fund_appropriation", "0", 2021, "executed"),
+                ("revenue.business", "482000", 2021, "executed")]:     # its row cut by the end of the text
+        assert key in found, (key, sorted(found))
+    items = {(i["class"], i["amount"]) for i in r.line_items}
+    assert {("一般公共服务支出", "1200000"), ("教育支出", "156000")} <= items
+    # the table names itself: not the government fund statement the contents list names before it
+    assert {f["statement"]["name"] for f in r.facts if f["statement"]["id"] != "prose"} == {"收入支出决算总表"}
+
+
+def test_heading_lines_with_bars_are_no_stacked_table():
+    text = FINAL + "2021年部门预算公开表 |\n2021年02月11日 |\n财政拨款收支总表 | ||||\n金额单位:万元 | ||||\n"
+    assert all(len(row) == 1 or not any(row[1:]) for t in extract(text).document["tables"] for row in t["rows"])
 
 
 def test_a_list_of_headings_is_no_table():

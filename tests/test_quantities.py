@@ -58,6 +58,8 @@ MONEY = [
     ("达1.2亿元", [("1.2亿元", "money", "120000000", "CNY", None)]),
     ("合计3,541.07元", [("3,541.07元", "money", "3541.07", "CNY", None)]),
     ("合计24,169.74万元", [("24,169.74万元", "money", "241697400", "CNY", None)]),
+    # a list of two figures whose first has decimals: its decimals do not begin a thousands group
+    ("各是400.5,420.5万元", [("420.5万元", "money", "4205000", "CNY", None)]),
     ("壹拾万零叁仟元", [("壹拾万零叁仟元", "money", "103000", "CNY", None)]),
     ("人民币贰仟伍佰元", [("贰仟伍佰元", "money", "2500", "CNY", None)]),
     ("两千元", [("两千元", "money", "2000", "CNY", None)]),
