@@ -75,6 +75,19 @@ def _complete(target, change: Change) -> None:
         target.other_changes[target.other_changes.index(known)] = merged
 
 
+def _difference_not_base(change: Change, target, base) -> bool:
+    """较2023年度决算数38.31万元,下降6.31% after 568.5万元: the amount after the comparison word
+    does not fit the stated rate as the figure compared with, and fits it as the difference (its
+    verb left out): it is the difference."""
+    if change.rate is None or change.direction not in ("increase", "decrease") or base.value <= 0:
+        return False
+    tolerance = Decimal("0.005")
+    as_base = abs(target.value - base.value) / base.value
+    if abs(as_base - change.rate) <= tolerance:
+        return False
+    return _change_fits(target.value, Change(amount=base.value, rate=change.rate, direction=change.direction)) is True
+
+
 def _direction_only(change: Change) -> bool:
     """较上年预算减少: a change that states neither amount nor rate gives way to one that does."""
     return change.amount is None and change.rate is None and change.direction != "flat"
@@ -126,13 +139,23 @@ class ChangeClauses:
                 if target is None:
                     continue
             target = target.restates or target     # the sentence restates the line's heading figure
+            if target.fiscal_year is not None and inside is None \
+                    and (change.compared_year, change.compared_phase) == (target.fiscal_year, target.phase):
+                # 2015年预算数15万元,2016年预算与2015年预算持平: no figure is compared with itself; the
+                # change is of the concept's figure of another year before it
+                target = self._same_concept_other_year(subjects, starts, m.start(), target)
+                if target is None:
+                    continue
             base = inside or self._compared_figure(m, change, target)
             if base is None and self._base_of_another(m, change, target):
                 continue
             if change.unsigned and not self._signed(change, target, base):
                 continue
             if change.amount is None and base is not None:
-                self._unworded_difference(change, target, base)
+                if inside is None and _difference_not_base(change, target, base):
+                    change.amount, change.amount_q, base = base.value, base.amount, None
+                else:
+                    self._unworded_difference(change, target, base)
             if base is not None and base not in figures:
                 added.append(base)
             if target.change is None or (_direction_only(target.change) and not _direction_only(change)):
@@ -384,6 +407,15 @@ class ChangeClauses:
         k = bisect_left(starts, pos)
         for f in reversed(subjects[max(0, k - 50):k]):
             if f.concept == concept and not f.compared and pos - f.end < 3000:
+                return f
+        return None
+
+    @staticmethod
+    def _same_concept_other_year(subjects, starts, pos: int, fig: Figure) -> Figure | None:
+        k = bisect_left(starts, pos)
+        for f in reversed(subjects[max(0, k - 50):k]):
+            if f.concept == fig.concept and f.fiscal_year != fig.fiscal_year and f.phase == fig.phase \
+                    and not f.compared and pos - f.end < 3000:
                 return f
         return None
 

@@ -177,9 +177,9 @@ def conflicting_values(facts: list[dict], labels: dict[str, str]) -> list[dict]:
         if f.get("_part"):          # a part named like its whole (其中:退休5097人) is not the whole again
             continue
         wording = f.get("_term") if f["concept"] in rules().get("conflict_same_wording", ()) else None
-        groups[(f["concept"], f["fiscal_year"], f["phase"], f.get("_fund"), wording)].append(f)
+        groups[(f["concept"], f["fiscal_year"], f["phase"], f.get("_fund"), wording, f.get("_category"))].append(f)
     out = []
-    for (concept, year, phase, _, _), stated in groups.items():
+    for (concept, year, phase, *_), stated in groups.items():
         if len(stated) < 2 or len({f["value"] for f in stated}) < 2:
             continue             # stated once, or always with one value
         for group in _same_scope(stated):
@@ -301,8 +301,14 @@ def sum_mismatches(index: FactIndex, labels: dict[str, str], unread=(), text: st
             finding = _check_sum(rule, index, year, phase, labels)
             if finding is None or _part_named_unread(finding, _missing_parts(rule, index, year, phase), unread):
                 continue
-            if unlisted and Decimal(finding["expected"]) > Decimal(finding["actual"]):
+            short = Decimal(finding["expected"]) > Decimal(finding["actual"])
+            if short and unlisted:
                 continue      # short by a part the document names and the concept list does not hold
+            if short and _amount_among_parts(finding, unread):
+                # the list goes on with amounts no concept holds (其他交通费用2846万元): the shortfall
+                # may be those parts, so it is a note, not an alarm
+                finding["severity"] = "info"
+                finding["message"] += "（所列组成部分之外，文中同一处还列有其他金额，差额可能即为这些部分。）"
             out.append(finding)
     return out
 
@@ -398,6 +404,22 @@ def _part_named_unread(finding: dict, missing: set[str], unread) -> bool:
     while k < len(unread) and unread[k][0] <= last + 100:
         pos, concept = unread[k]
         if concept in missing or (concept is None and first < pos < last + 40):
+            return True
+        k += 1
+    return False
+
+
+def _amount_among_parts(finding: dict, unread) -> bool:
+    """An amount that is no figure stands among the parts or right after them (…公务用车运行维护费
+    7922万元,其他交通工具购置144万元,其他交通费用2846万元): the whole has parts the concept list
+    does not hold. ``unread`` is sorted by offset."""
+    spans = [(e["start"], e["end"]) for e in finding["evidence"][1:] if "table" not in e]
+    if not spans:
+        return False
+    first, last = min(a for a, _ in spans), max(b for _, b in spans)
+    k = bisect_left(unread, (first,))
+    while k < len(unread) and unread[k][0] <= last + 40:
+        if unread[k][1] is None:
             return True
         k += 1
     return False

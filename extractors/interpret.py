@@ -47,6 +47,7 @@ def _is_name_char(ch: str) -> bool:
 _LIST_OPENER = re.compile(r"其中|主要用于|包括")
 _EACH_SIDE = re.compile(r"(?:各|分别)(?:是|为)\s*(?P<first>\d[\d,]*(?:\.\d+)?)(?:万元|元)?\s*[,，、]\s*(?P<second>(?=\d))")
 # a term inside a comparison that names its year (与2018年…总额27389.54万元相比): the figure is that year's
+_REASON_END = re.compile(r"[;；。\n]")
 _OPEN_COMPARISON = re.compile(r"与(\d{4})年度?[^与比较,，。;；]{0,30}$")
 _CLOSE_COMPARISON = re.compile(r"(?:相比|比较|对比)")
 _BARE_TOTAL_AFTER = set("年度,，:：。;；\n")
@@ -66,6 +67,10 @@ def _occurrences(text: str, words) -> list[tuple[int, str]]:
 
 # a heading that names a concept alone: (二)公务接待费。
 _HEADING_STOP = re.compile(r"[ \t\u3000]*。")
+# a heading line: an outline mark, a concept, and nothing after it but 情况(说明) and a stop
+_OUTLINE_MARK = re.compile(r"[ \t\u3000]*[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．][ \t\u3000]*$")
+_HEADING_TAIL = re.compile(r"(?:支出)?(?:情况)?(?:说明)?[ \t\u3000]*[。.]?[ \t\u3000]*")
+_OUTLINE_LINE = re.compile(r"^[ \t\u3000]*[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]", re.M)
 _OUTLINE_ONLY = re.compile(r"\s*(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．][ \t\u3000]*)?")
 # a change clause right after a figure (,比上年减支433万元,降低8.19%): a completion rate may follow it
 _CHANGE_SPAN = re.compile(r"[,，]\s*(?:比|较|与|同比)[^,，。;；%]{0,30}?(?:万元|亿元|元|%)"
@@ -110,6 +115,7 @@ class Figure:
     term: str | None = None         # the words the figure was named with (实有人数, 在职人数)
     fund: str | None = None         # the fund a department-wide concept is stated for in its sentence
     entity: str | None = None       # the body (全州, 州本级) whose paragraph states it, where a page states two
+    category: str | None = None     # the kind of staff a count is of (行政编制115人,实有人数107人: 行政)
     side: str | None = None         # revenue | expenditure: which side of 收支总计 the term names (收入总计)
     other_changes: list = field(default_factory=list)   # a second comparison (with the budget, after the prior year)
     compared: bool = False          # the figure a change clause compares with (较上年1174万元), not a change's subject
@@ -143,6 +149,7 @@ class Interpreter(ChangeClauses):
         self.fund_scoped = set(ctx.get("fund_scoped_concepts") or ())
         self.head_only = set(ctx.get("head_only_aliases") or ())
         self.head_only_left = re.compile(ctx.get("head_only_left") or "$")
+        self.count_category = re.compile(alternation(ctx["count_categories"])) if ctx.get("count_categories") else None
         self.entity_names = tuple(ctx.get("entity_names") or ())
         self.entity_openers = re.compile(rf"^[ \t\u3000]*(?:\d{{4}}年度?)?({alternation(self.entity_names)})", re.M) \
             if self.entity_names else None
@@ -202,6 +209,7 @@ class Interpreter(ChangeClauses):
     # ------------------------------------------------------------------ entry
     def run(self, text: str, quantities: list[Amount], info: DocumentInfo, tables=(), norm=None):
         self.text = text
+        self.norm = norm
         self.info = info
         self.doc_prefix = {"final_accounts": "final", "budget": "budget"}.get(info.doc_type)
         self.qty_at = {q.start: q for q in quantities}
@@ -222,10 +230,12 @@ class Interpreter(ChangeClauses):
         dots = [m.end() for m in _DOT.finditer(text) if not _decimal_point(text, m.start())]
         self.sentence_ends = sorted(ends + dots) if dots else ends
         years = list(_YEAR_IN.finditer(text))
+        self.reason_spans = self._reason_spans(text) if years else []
         self.years = [(m.start(), int(m.group(1))) for m in years]
         self.year_ends = [m.end() for m in years]
         terms = self._with_list_parts(self._with_bare_totals(self._with_ambiguous_totals(self.lex.find_terms(text))))
         self.heading_subjects = self._heading_subjects(terms)
+        self.concept_sections = self._concept_sections(terms)
         reader = TableReader(self.lex, self)
         figures, in_tables = [], set()
         for table in tables:
@@ -248,7 +258,46 @@ class Interpreter(ChangeClauses):
         figures.sort(key=lambda f: f.start)
         self._adjusted_by_note(figures)
         self._assign_entities(figures)
+        self._assign_categories(figures)
         return figures, self.extra
+
+    def _assign_categories(self, figures: list[Figure]) -> None:
+        """A count's kind of staff (context.yaml count_categories), the last one named in its item
+        before it (行政编制115人,实有人数107人;事业编制31人,实有人数26人): counts of two kinds are two
+        figures, not one stated twice."""
+        if self.count_category is None:
+            return
+        for f in figures:
+            if f.kind != "fact" or not f.concept or not f.concept.startswith("staffing."):
+                continue
+            item_start = max(self.text.rfind(mark, 0, f.start) for mark in "；;。\n") + 1
+            found = list(self.count_category.finditer(self.text, item_start, f.start))
+            if found:
+                f.category = found[-1].group()
+
+    def _reason_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where each reason runs (主要是 … to its item's end), in order."""
+        spans = []
+        for m in self.reason.finditer(text):
+            end = _REASON_END.search(text, m.end())
+            spans.append((m.start("r"), end.start() if end else len(text)))
+        return spans
+
+    def _reason_around(self, pos: int) -> tuple[int, int] | None:
+        k = bisect_right(self.reason_spans, (pos, len(self.text))) - 1
+        return self.reason_spans[k] if k >= 0 and pos < self.reason_spans[k][1] else None
+
+    def _sentence_year(self, pos: int, sent_start: int) -> int | None:
+        """The last year stated in the sentence before ``pos``; a year inside a reason is the year of
+        that reason's figures only (…较上年下降21%,主要是2016年开展公车改革;公务接待费430万元: not 2016)."""
+        k = bisect_right(self.year_ends, pos) - 1
+        own = self._reason_around(pos) if self.reason_spans else None
+        while k >= 0 and self.years[k][0] >= sent_start:
+            span = self._reason_around(self.years[k][0]) if self.reason_spans else None
+            if span is None or span == own:
+                return self.years[k][1]
+            k -= 1
+        return None
 
     def _assign_entities(self, figures: list[Figure]) -> None:
         """Each fact's body, where the page opens paragraphs with two bodies or more (context.yaml
@@ -430,8 +479,9 @@ class Interpreter(ChangeClauses):
         """The figure's year (the sentence's, else the document's), phase, and whether a word of the
         sentence states the phase (else it is the document type's)."""
         sent_start, _ = self._sentence_bounds(pos)
-        k = bisect_right(self.year_ends, pos) - 1       # the last year stated in the sentence before pos
-        year = self.years[k][1] if k >= 0 and self.years[k][0] >= sent_start else self.info.fiscal_year
+        year = self._sentence_year(pos, sent_start)
+        if year is None:
+            year = self.info.fiscal_year
         stated_year = _YEAR_IN.search(filler)
         if stated_year:
             year = int(stated_year.group(1))
@@ -647,6 +697,36 @@ class Interpreter(ChangeClauses):
         self.joint.append(figures[1])
         return figures[0]
 
+    def _concept_sections(self, terms: list[tuple]) -> list[tuple[int, int]]:
+        """Sections headed by a line that names one concept alone (一、因公出国(境)经费 / (三)公务接待费
+        支出情况): from the heading's term to the next outline heading. A sentence there that states
+        only a year and phase (2015年预算数15万元) is about the section's last figure."""
+        out = []
+        for start, end, kind, _ in terms:
+            if kind != "concept":
+                continue
+            before = max(0, start - 16)
+            mark = _OUTLINE_MARK.search(self.text, before, start)
+            tail = _HEADING_TAIL.match(self.text, end)
+            if mark is None or not self._line_ends(mark.start()) or not self._line_ends(tail.end()):
+                continue
+            nxt = _OUTLINE_LINE.search(self.text, tail.end())
+            out.append((start, nxt.start() if nxt else len(self.text)))
+        return out
+
+    def _line_ends(self, pos: int) -> bool:
+        """Whether a line of the document ends (and the next begins) at ``pos``: a line break there,
+        or one that the normalization joined (a heading line without a stop before the next line)."""
+        if pos >= len(self.text) or self.text[pos] == "\n" or not pos or self.text[pos - 1] == "\n":
+            return True
+        if self.norm is None or not pos:
+            return False
+        return "\n" in self.norm.original[self.norm.orig(pos - 1) + 1:self.norm.orig(pos)]
+
+    def _concept_section(self, pos: int) -> tuple[int, int] | None:
+        k = bisect_right(self.concept_sections, (pos, len(self.text))) - 1
+        return self.concept_sections[k] if k >= 0 and pos < self.concept_sections[k][1] else None
+
     def _heading_subjects(self, terms: list[tuple]) -> dict[int, str]:
         """Sentences that are a heading naming a concept alone ((二)公务接待费。): where the sentence
         after them begins, and the concept it is about."""
@@ -674,8 +754,9 @@ class Interpreter(ChangeClauses):
             clause_start = self.clause_starts[k] if k >= 0 else 0
             words = self.text[clause_start:q.start]
             heading = self.heading_subjects.get(clause_start)
-            if not words.strip() or not (heading or self.text[clause_start - 1:clause_start] in ",，;；") \
-                    or not self.filler.fullmatch(words):
+            after_mark = self.text[clause_start - 1:clause_start] in ",，;；"
+            section = None if heading or after_mark else self._concept_section(clause_start)
+            if not words.strip() or not (heading or after_mark or section) or not self.filler.fullmatch(words):
                 continue
             year_m = _YEAR_IN.search(words)
             if not (self.phase_word.search(words) or year_m):
@@ -685,7 +766,7 @@ class Interpreter(ChangeClauses):
                 continue
             i = bisect_left(starts, clause_start) - 1
             sent_start, _ = self._sentence_bounds(q.start)
-            if i < 0 or subjects[i].start < sent_start:
+            if i < 0 or (subjects[i].start < sent_start and not (section and subjects[i].start >= section[0])):
                 continue
             subject = subjects[i]
             year = int(year_m.group(1)) if year_m else subject.fiscal_year

@@ -338,6 +338,8 @@ class _Builder:
             p["_fund"] = fig.fund
         if fig.entity:
             p["_entity"] = fig.entity
+        if fig.category:
+            p["_category"] = fig.category
         return p
 
     def _doubts(self, fig: Figure) -> tuple[str, ...]:

@@ -125,6 +125,45 @@ def test_change_wordings(text, concept, amount, rate, direction):
     assert (f["change"]["amount"], f["change"]["rate"], f["change"]["direction"]) == (amount, rate, direction)
 
 
+def test_an_amount_after_the_comparison_word_that_fits_the_rate_only_as_the_difference_is_the_difference():
+    text = FINAL + "2021年本年支出合计568.5万元,较2020年度决算数38.31万元,下降6.31%。"
+    f = fact(text, "expenditure_total", "5685000", 2021, "executed")
+    assert (f["change"]["amount"], f["change"]["rate"], f["change"]["direction"]) == ("383100", "0.0631", "decrease")
+    assert ("expenditure_total", "383100", 2020, "executed") not in keys(text)
+    assert "change_rate_mismatch" not in rules(text)
+    # as the figure compared with it fits the rate: it is that figure
+    text = FINAL + "2021年本年支出合计568.5万元,较2020年度决算数606.81万元,下降6.31%。"
+    assert ("expenditure_total", "6068100", 2020, "executed") in keys(text)
+
+
+def test_a_year_inside_a_reason_is_not_the_year_of_the_figures_after_it():
+    text = (BUDGET + "2021年“三公”经费预算58万元,其中:公车运行及维护46万元,较上年下降21%,主要是2020年开展公车改革,车辆减少;"
+            "公务接待费4.3万元,与上年持平;因公出国1万元,与上年持平。")
+    found = keys(text)
+    for key in [("three_public.vehicle_operation", "460000", 2021, "budgeted"),
+                ("three_public.reception", "43000", 2021, "budgeted"),
+                ("three_public.outbound_travel", "10000", 2021, "budgeted")]:
+        assert key in found, (key, sorted(found))
+    # a figure inside the reason is of the reason's year
+    text = FINAL + "2021年度收入总计300万元,较上年减少70万元,主要原因是2020年有政府性基金预算财政拨款收入71万元。"
+    assert ("revenue.government_fund_appropriation", "710000", 2020, "executed") in keys(text)
+
+
+def test_a_section_headed_by_a_concept_carries_it_to_its_sentences_of_a_year_and_phase():
+    text = (BUDGET.replace("2021", "2016") + "一、因公出国(境)经费\n2016年预算安排,因公出国(境)费15万元,主要用于培训。"
+            "2015年预算数18万元,2016年预算比2015年预算下降16.67%。\n二、公务接待费\n2016年预算安排8万元。2015年预算数15万元,"
+            "2016年预算比2015年预算下降46.7%。")
+    found = keys(text)
+    for key in [("three_public.outbound_travel", "180000", 2015, "budgeted"),
+                ("three_public.reception", "150000", 2015, "budgeted")]:
+        assert key in found, (key, sorted(found))
+    travel = found[("three_public.outbound_travel", "150000", 2016, "budgeted")]["change"]
+    assert (travel["rate"], travel["direction"], travel["compared_year"]) == ("0.1667", "decrease", 2015)
+    assert found[("three_public.reception", "80000", 2016, "budgeted")]["change"]["rate"] == "0.467"
+    # without the heading, a sentence of a year and phase alone has no subject
+    assert ("three_public.reception", "150000", 2015, "budgeted") not in keys(text.replace("二、公务接待费\n", ""))
+
+
 def test_of_two_comparisons_with_the_prior_year_the_figure_s_own_phase_is_its_change():
     f = fact(FINAL + "2021年“三公”经费决算数共计30万元,比上年预算数下降40%,比上年决算数下降25%。",
              "three_public.total", "300000", 2021, "executed")
@@ -241,6 +280,13 @@ def test_nil_words_inside_other_wordings_are_no_figure(text):
 def test_staffing(text, wanted, unwanted):
     found = {(k[0], k[1]) for k in keys(text)}
     assert set(wanted) <= found and not set(unwanted) & found, sorted(found)
+
+
+def test_counts_of_two_kinds_of_staff_are_no_conflict():
+    text = FINAL + "本部门行政编制40人,实有人数38人;事业编制12人,实有人数9人。"
+    assert {("staffing.actual", "38"), ("staffing.actual", "9")} <= {(k[0], k[1]) for k in keys(text)}
+    assert "conflicting_values" not in rules(text)
+    assert "conflicting_values" in rules(FINAL + "本部门实有人数38人。截至年底，本部门实有人数39人。")
 
 
 # ---------------------------------------------------------------- 总收入 / 总支出: the page says which total
@@ -506,6 +552,15 @@ def test_a_function_class_named_with_a_revenue_is_no_line_item(text, wanted):
 def test_revenue_and_expenditure_totals_that_differ_are_a_balance_finding():
     assert rules(FINAL + "2021年度收入总计100万元，支出总计90万元。") == ["balance_mismatch"]
     assert rules(FINAL + "2021年度收入总计100万元，支出总计100万元。") == []
+
+
+def test_a_whole_broken_down_into_more_parts_than_the_concept_list_holds_is_a_note():
+    text = (BUDGET + "2021年“三公”经费预算为100万元,其中,公务接待费20万元,因公出国(境)费10万元,公务用车购置及运行维护费"
+            "70万元(其中,公务用车购置费5万元,公务用车运行维护费40万元,其他交通工具购置5万元,其他交通费用20万元)。")
+    sums = [f for f in extract(text).findings if f["rule"] == "sum_mismatch"]
+    assert [f["severity"] for f in sums] == ["info"] and "其他金额" in sums[0]["message"]
+    # without the amounts the list does not name, the same parts fall short: an alarm
+    assert "sum_mismatch" in rules(text.replace(",其他交通工具购置5万元,其他交通费用20万元", ""))
 
 
 def test_a_missing_part_named_without_its_amount_makes_a_sum_unknown():
