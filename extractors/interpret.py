@@ -69,6 +69,8 @@ def _occurrences(text: str, words) -> list[tuple[int, str]]:
 _HEADING_STOP = re.compile(r"[ \t\u3000]*。")
 # a heading line: an outline mark, a concept, and nothing after it but 情况(说明) and a stop
 _OUTLINE_MARK = re.compile(r"[ \t\u3000]*[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．][ \t\u3000]*$")
+_UNSEEN = object()
+_MARK_ENDS = frozenset(")）、.． \t\u3000")
 _HEADING_TAIL = re.compile(r"(?:支出)?(?:情况)?(?:说明)?[ \t\u3000]*[。.]?[ \t\u3000]*")
 _OUTLINE_LINE = re.compile(r"^[ \t\u3000]*[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]", re.M)
 _OUTLINE_ONLY = re.compile(r"\s*(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．][ \t\u3000]*)?")
@@ -199,6 +201,9 @@ class Interpreter(ChangeClauses):
         self.after_verb = re.compile(rf"(?:了|为|到|至|\s|\((?:{signed})\))*")
         self.rate_word = re.compile(r"(?:增幅|降幅|增长率|下降率|增长幅度|下降幅度)(?:为|是)?")
         self.reason = re.compile(rf"[,，]?\s*(?P<r>(?:{'|'.join(ctx['reason_openers'])}))")
+        # where a reason begins, for the years it states (see _sentence_year): its cue words alone,
+        # found at C speed, since every document is scanned for them
+        self.reason_word = re.compile(alternation(ctx.get("reason_cues") or ["原因", "主要是"]))
         self.phase_word = re.compile(r"预算|决算|执行")
         self.executed_words = re.compile(alternation(ctx["phase_words"]["executed"]))
         self.list_opener_any = re.compile(alternation(ctx["list_openers"]))
@@ -278,9 +283,9 @@ class Interpreter(ChangeClauses):
     def _reason_spans(self, text: str) -> list[tuple[int, int]]:
         """Where each reason runs (主要是 … to its item's end), in order."""
         spans = []
-        for m in self.reason.finditer(text):
+        for m in self.reason_word.finditer(text):
             end = _REASON_END.search(text, m.end())
-            spans.append((m.start("r"), end.start() if end else len(text)))
+            spans.append((m.start(), end.start() if end else len(text)))
         return spans
 
     def _reason_around(self, pos: int) -> tuple[int, int] | None:
@@ -291,10 +296,14 @@ class Interpreter(ChangeClauses):
         """The last year stated in the sentence before ``pos``; a year inside a reason is the year of
         that reason's figures only (…较上年下降21%,主要是2016年开展公车改革;公务接待费430万元: not 2016)."""
         k = bisect_right(self.year_ends, pos) - 1
-        own = self._reason_around(pos) if self.reason_spans else None
+        own = _UNSEEN
         while k >= 0 and self.years[k][0] >= sent_start:
             span = self._reason_around(self.years[k][0]) if self.reason_spans else None
-            if span is None or span == own:
+            if span is None:
+                return self.years[k][1]
+            if own is _UNSEEN:
+                own = self._reason_around(pos)
+            if span == own:
                 return self.years[k][1]
             k -= 1
         return None
@@ -705,10 +714,13 @@ class Interpreter(ChangeClauses):
         for start, end, kind, _ in terms:
             if kind != "concept":
                 continue
-            before = max(0, start - 16)
-            mark = _OUTLINE_MARK.search(self.text, before, start)
+            if start == 0 or self.text[start - 1] not in _MARK_ENDS:
+                continue                  # no outline mark right before the term: no heading
             tail = _HEADING_TAIL.match(self.text, end)
-            if mark is None or not self._line_ends(mark.start()) or not self._line_ends(tail.end()):
+            if not self._line_ends(tail.end()):
+                continue
+            mark = _OUTLINE_MARK.search(self.text, max(0, start - 16), start)
+            if mark is None or not self._line_ends(mark.start()):
                 continue
             nxt = _OUTLINE_LINE.search(self.text, tail.end())
             out.append((start, nxt.start() if nxt else len(self.text)))

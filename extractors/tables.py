@@ -136,6 +136,8 @@ def text_tables(text: str, line_rules: dict | None = None) -> list[Table]:
 
 def pipe_tables(text: str) -> list[Table]:
     """Tables written in plain text as ``| a | b |`` lines (a flattened table, or our own rendering)."""
+    if "|" not in text:
+        return []
     tables, current, start, last_end = [], [], None, None
     for row_start, row_end, cells in _pipe_rows(text):
         if not any(c.text for c in cells):
@@ -170,7 +172,7 @@ def _stacked_rows(text: str) -> list[tuple[int, int, list[Cell]]]:
     the bars of the row's empty cells (一、一般公共预算财政拨款收入 |⏎1 |⏎4,194.89 |⏎…⏎0.00 | |||): the
     lines up to such a row end are one row. Runs without two such rows of values are left alone."""
     out, run = [], []
-    for m in _STACKED_CELL.finditer(text):
+    for m in _stacked_cells(text):
         if run and text[run[-1].end():m.start()] != "\n":
             out += _stacked_run(run, cut=False)
             run = []
@@ -179,6 +181,20 @@ def _stacked_rows(text: str) -> list[tuple[int, int, list[Cell]]]:
     rest = text[run[-1].end() + 1:].rstrip() if run else ""
     cut = bool(run) and len(rest) <= _CUT_TAIL and "\n" not in rest
     return out + _stacked_run(run, cut)
+
+
+def _stacked_cells(text: str):
+    """The lines that are one cell and its bars (only lines ending in a bar are tried)."""
+    if "|" not in text:
+        return
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        if line.rstrip(" \t\r").endswith("|"):
+            m = _STACKED_CELL.match(text, pos, end)
+            if m is not None:
+                yield m
+        pos = end + 1
 
 
 def _stacked_run(lines: list[re.Match], cut: bool) -> list[tuple[int, int, list[Cell]]]:
