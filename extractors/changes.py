@@ -18,6 +18,7 @@ _PAREN_OPEN = re.compile(r"\s*\(\s*")
 _PAST_MARK = re.compile(r"[。!?;；\n]?\s*")
 _ITEM_END = re.compile(r"[;；]")
 _LIST_SEP = re.compile(r"[、,，]")
+_RATE_AFTER = re.compile(r"[,，]\s*(?P<verb>增长|增加|上升|下降|减少|降低)(?:了|幅度?为?|率为?)?")
 _CLAUSE_END = re.compile(r"[,，。;；]|$")
 _SCALED_NUMBER = re.compile(r"(?P<n>\d+(?:\.\d+)?)(?P<scale>万|亿)(?=[,，。;；]|$)")
 
@@ -126,7 +127,7 @@ class ChangeClauses:
                 continue
             if self._respective_changes(m, change, until, subjects, starts, sent_start):
                 continue
-            self._item_changes(m, change, until, subjects, starts)
+            self._item_changes(m, change, until, subjects, starts, figures)
             inside = self._figure_inside(m, change, figures, all_starts)
             if inside is not None:
                 target = self._same_concept_before(subjects, starts, m.start(), inside.concept)
@@ -268,7 +269,7 @@ class ChangeClauses:
             return None
         return q
 
-    def _item_changes(self, m, change: Change, until: int, subjects, starts) -> None:
+    def _item_changes(self, m, change: Change, until: int, subjects, starts, figures) -> None:
         """其中:因公出国(境)费支出决算减少0万元,降低0%;公务接待费支出决算增加0.01万元…: after a
         comparison, each item of the list that names a term and a change verb has a change of its
         own, against the same year and phase."""
@@ -285,9 +286,10 @@ class ChangeClauses:
         for i, (a, b, _, concept) in enumerate(items):
             start, end = opener.end() + a, opener.end() + b
             verb_at = self.filler.match(self.text, end).end()
-            if not self.change_verb.match(self.text, verb_at):
-                continue
             item_end = opener.end() + items[i + 1][0] if i + 1 < len(items) else until
+            if not self.change_verb.match(self.text, verb_at):
+                self._unworded_item_change(m, change, concept, start, verb_at, item_end, subjects, starts, figures)
+                continue
             own = Change(compared_year=change.compared_year, compared_phase=change.compared_phase,
                          phase_stated=change.phase_stated)
             self._read_verbs(own, start, verb_at, item_end)
@@ -296,6 +298,33 @@ class ChangeClauses:
             target = self._same_concept_before(subjects, starts, m.start(), concept)
             if target is not None and (target.change is None or _direction_only(target.change)):
                 target.change = own
+
+    def _unworded_item_change(self, m, change: Change, concept: str, start: int, at: int, item_end: int,
+                              subjects, starts, figures) -> None:
+        """其中:…公务用车购置及运行费支出决算174,732.10元,增长176.55%: an item of a list of changes whose
+        verb was left out states its change, not a figure, when that amount and the rate after it fit
+        the concept's figure as its change. The amount read as a figure is then no figure."""
+        q = self.qty_at.get(at)
+        rate_m = _RATE_AFTER.match(self.text, q.end) if q is not None and q.kind == "money" else None
+        rate = self.qty_at.get(rate_m.end()) if rate_m else None
+        if rate is None or rate.kind != "percent" or rate.end > item_end:
+            return
+        target = self._same_concept_before(subjects, starts, m.start(), concept)
+        if target is None or target.change is not None:
+            return
+        own = Change(q.value, rate.value, self.verb_dir[rate_m.group("verb")], change.compared_year,
+                     change.compared_phase, evidence=(start, rate.end), amount_q=q, verb_start=rate_m.start("verb"),
+                     phase_stated=change.phase_stated, rate_text=rate.text)
+        if _change_fits(target.value, own) is not True:
+            return
+        misread = next((f for f in figures if f.amount is q), None)
+        if misread is not None:
+            figures.remove(misread)
+            if misread in subjects:
+                k = subjects.index(misread)
+                del subjects[k], starts[k]
+        target.change = own
+        self.used.update((q.start, rate.start))
 
     def _after_mark(self, pos: int) -> int:
         """Past the sentence mark at ``pos`` and the white space after it."""

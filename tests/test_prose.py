@@ -184,6 +184,17 @@ def test_respective_changes_of_the_figures_of_the_sentence_before():
         [("4005000", "1005000", "0.2"), ("4205000", "805000", "0.16")]
 
 
+def test_an_item_of_a_list_of_changes_whose_verb_was_left_out_states_its_change():
+    text = (FINAL + "2021年“三公”经费支出决算为39万元。其中:公务用车购置及运行费支出决算为27.37万元;公务接待费支出决算为11.63万元。"
+            "2021年度“三公”经费支出决算数比2020年增加23.14万元,增长145.87%。其中:公务用车购置及运行费支出决算17.47万元,"
+            "增长176.55%;公务接待费支出决算增加5.67万元,增长95.00%。")
+    found = keys(text)
+    vehicle = found[("three_public.vehicle", "273700", 2021, "executed")]["change"]
+    assert (vehicle["amount"], vehicle["rate"], vehicle["direction"]) == ("174700", "1.7655", "increase")
+    assert ("three_public.vehicle", "174700", 2021, "executed") not in found
+    assert "conflicting_values" not in rules(text)
+
+
 def test_items_of_a_list_after_a_comparison_have_their_own_changes():
     text = (FINAL + "2021年“三公”经费支出决算为9.7万元，其中公务接待费支出决算2.1万元。"
             "2021年度“三公”经费支出决算数比2020年度减少0.3万元，降低3%，其中：公务接待费支出决算增加0.1万元，增长5%。")
@@ -280,6 +291,12 @@ def test_nil_words_inside_other_wordings_are_no_figure(text):
 def test_staffing(text, wanted, unwanted):
     found = {(k[0], k[1]) for k in keys(text)}
     assert set(wanted) <= found and not set(unwanted) & found, sorted(found)
+
+
+def test_the_institution_fund_covering_a_deficit_is_no_carry_over():
+    text = FINAL + "2021年总收入318.26万元,其中:财政拨款收入276.06万元,用事业基金弥补收支差额0万元,上年结转和结余2.32万元。"
+    assert [k for k in keys(text) if k[0] == "revenue.prior_year_carryover"] == [
+        ("revenue.prior_year_carryover", "23200", 2021, "executed")]
 
 
 def test_counts_of_two_kinds_of_staff_are_no_conflict():
