@@ -407,6 +407,10 @@ class ChangeClauses:
         that was read."""
         if _change_fits(target.value, change) is not False:
             return target
+        if target.start < sent_start:        # the clause opens its sentence: the figures are of the one before,
+            sent_start = self._sentence_bounds(target.start)[0]
+            if sent_start and self.list_opener_any.match(self.text, self._after_mark(sent_start)):
+                sent_start = self._sentence_bounds(sent_start - 1)[0]    # and the whole its 其中 list breaks down
         k = bisect_left(self.qty_starts, sent_start)
         while k < len(self.quantities) and self.quantities[k].start < pos:
             q = self.quantities[k]
@@ -616,6 +620,6 @@ class ChangeClauses:
             later = self._same_concept_after(figures, starts, pos, concept)
             if later is not None:
                 return later
-        if k and pos - figures[k - 1].end < 300:
-            return figures[k - 1]
+        if k and pos - figures[k - 1].end < 300 and not self._unbound_amount(figures[k - 1].end, pos):
+            return figures[k - 1]          # (an amount read as no figure stands between: the change is its)
         return None

@@ -410,14 +410,15 @@ def _part_named_unread(finding: dict, missing: set[str], unread) -> bool:
 
 
 def _amount_among_parts(finding: dict, unread) -> bool:
-    """An amount that is no figure stands among the parts or right after them (…公务用车运行维护费
-    7922万元,其他交通工具购置144万元,其他交通费用2846万元): the whole has parts the concept list
-    does not hold. ``unread`` is sorted by offset."""
+    """An amount that is no figure stands among the parts or right beside them (…公务用车运行维护费
+    7922万元,其他交通工具购置144万元,其他交通费用2846万元; a class whose name the text lost before
+    1154610.5 元、社会保障和就业支出…): the whole has parts that were not read. ``unread`` is sorted by
+    offset."""
     spans = [(e["start"], e["end"]) for e in finding["evidence"][1:] if "table" not in e]
     if not spans:
         return False
     first, last = min(a for a, _ in spans), max(b for _, b in spans)
-    k = bisect_left(unread, (first,))
+    k = bisect_left(unread, (first - 40,))
     while k < len(unread) and unread[k][0] <= last + 40:
         if unread[k][1] is None:
             return True
@@ -432,7 +433,7 @@ def _combine(halves) -> dict:
             "_ulp": sum(h["_ulp"] for h in present), "evidence": present[0]["evidence"], "_halves": present}
 
 
-def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str]) -> list[dict]:
+def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str], unread=()) -> list[dict]:
     """Class rows = 一般公共预算财政拨款支出; item (or kind) rows of a class = that class."""
     out = []
     by_period = defaultdict(list)
@@ -450,11 +451,15 @@ def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str]) 
             if not any(_within(Decimal(t["value"]), got, t["_ulp"] + tol_parts)
                        for concept in concepts for t in index.get(concept, year, phase)):
                 t = totals[0]
-                out.append(_finding(
+                finding = _finding(
                     "sum_mismatch", "error",
                     f"{year_text(year)}各“类”支出之和为{wan(got)}万元，与{t['label']}{wan(t['value'])}万元不一致，请核对。",
                     t["value"], to_str(got), [t["evidence"]] + [c["evidence"] for c in classes.values()],
-                    inputs=(t, *classes.values()), check="classes_total"))
+                    inputs=(t, *classes.values()), check="classes_total")
+                if got < Decimal(t["value"]) and _amount_among_parts(finding, unread):
+                    finding["severity"] = "info"      # a class stands there that was not read
+                    finding["message"] += "（所列各类之外，文中同一处还列有其他金额，差额可能即为未读出的类。）"
+                out.append(finding)
         for parent_level, child_level in (("class", "kind"), ("class", "item"), ("kind", "item")):
             out.extend(_children_sum(rows, parent_level, child_level, year))
     return out

@@ -70,6 +70,7 @@ _HEADING_STOP = re.compile(r"[ \t\u3000]*。")
 # a heading line: an outline mark, a concept, and nothing after it but 情况(说明) and a stop
 _OUTLINE_MARK = re.compile(r"[ \t\u3000]*[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．][ \t\u3000]*$")
 _UNSEEN = object()
+_LINE_SPLIT_PARTS = frozenset({"expenditure.basic", "expenditure.project"})
 _MARK_ENDS = frozenset(")）、.． \t\u3000")
 _HEADING_TAIL = re.compile(r"(?:支出)?(?:情况)?(?:说明)?[ \t\u3000]*[。.]?[ \t\u3000]*")
 _OUTLINE_LINE = re.compile(r"^[ \t\u3000]*[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]", re.M)
@@ -258,6 +259,7 @@ class Interpreter(ChangeClauses):
         figures += self._entry_restatements(figures, in_tables)
         figures.sort(key=lambda f: f.start)
         self._inherit_from_list_head(figures)
+        figures = self._without_parts_of_lines(figures)
         figures += self._changes(figures)
         figures += self.stated_budgets
         figures.sort(key=lambda f: f.start)
@@ -867,6 +869,49 @@ class Interpreter(ChangeClauses):
                 f.concept = self.narrowed_by.get(f.concept, {}).get(head.concept, f.concept)
                 continue
             head = f
+
+    def _without_parts_of_lines(self, figures: list[Figure]) -> list[Figure]:
+        """机构运行 1100910.5 元,其中:基本支出 1100910.5 元,项目支出 0元: the parts a list gives of an
+        amount that a function class, kind or item names (and that no figure reads) are that line's
+        parts, not the document's figures."""
+        out, drop_until = [], -1
+        for f in figures:
+            if f.kind == "fact" and f.table_ref is None:
+                if f.start < drop_until:
+                    continue
+                head = self._line_head_of_list(f.start, f.concept in _LINE_SPLIT_PARTS)
+                if head is not None:
+                    drop_until = self._sentence_bounds(f.start)[1]
+                    continue
+            out.append(f)
+        return out
+
+    def _line_head_of_list(self, pos: int, split_part: bool) -> Amount | None:
+        """The amount a 其中 list right before ``pos`` breaks down, when a line's name states it and
+        no figure reads it. ``split_part``: the list's first part is 基本支出 or 项目支出, which a line
+        of a name no list holds is split into too."""
+        m = None
+        for m in self.list_opener_any.finditer(self.text, max(0, pos - 8), pos):
+            pass
+        if m is None or self.text[m.end():pos].strip(" :：\t\n"):
+            return None
+        k = bisect_left(self.qty_starts, m.start()) - 1
+        if k < 0:
+            return None
+        q = self.quantities[k]
+        if q.kind != "money" or q.start in self.used or self.text[q.end:m.start()].strip(" ,，\t"):
+            return None
+        c = bisect_right(self.clause_starts, q.start) - 1
+        words = self.text[self.clause_starts[c] if c >= 0 else 0:q.start].strip(" \t\n")
+        if not words or self.filler.fullmatch(words) or _YEAR_IN.search(words) or self.change_verb.search(words):
+            return None               # a year's figure, or a change (比2022年增加250.41万元,其中:…): no line
+        if any(self.lex.classification.known_suffix(level, words) == 0 for level in ("class", "kind", "item")):
+            return q
+        # a name the concept list does not hold, of a line not in the partial classification list
+        # (机构运行, 其他技术研究与开发支出): its parts are its own too
+        if not split_part or len(words) > 24 or any(t[2] == "concept" for t in self.lex.find_terms(words)):
+            return None
+        return q
 
     def _opens_list(self, head_end: int, pos: int) -> bool:
         """A list opener (其中) right after the head figure (its clause, or the next sentence's start)

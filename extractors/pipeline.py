@@ -222,7 +222,7 @@ def _cross_checks(facts, items, labels, unread, text) -> list[dict]:
     return (checks.conflicting_values(facts, labels)
             + checks.rate_against_compared(facts, index, labels)
             + checks.sum_mismatches(index, labels, unread, text)
-            + checks.line_item_sums(items, index, labels)
+            + checks.line_item_sums(items, index, labels, unread)
             + checks.balance_mismatches(index)
             + checks.share_mismatches(facts + items, index, labels)
             + checks.completion_rate_mismatches(facts, index, labels))

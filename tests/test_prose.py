@@ -195,6 +195,40 @@ def test_an_item_of_a_list_of_changes_whose_verb_was_left_out_states_its_change(
     assert "conflicting_values" not in rules(text)
 
 
+def test_the_basic_and_project_parts_of_a_line_are_not_the_document_s():
+    text = (BUDGET + "2021年一般公共预算拨款支出149.39万元,其中:基本支出144.02万元,项目支出5.37万元。\n"
+            "机构运行110.09万元,其中:基本支出110.09万元,项目支出0万元。\n"
+            "住房公积金11.28万元,其中:基本支出11.28万元,项目支出0万元。")
+    basic = sorted(k[1] for k in keys(text) if k[0] in ("expenditure.basic", "appropriation.general_budget_basic"))
+    assert basic == ["1440200"]
+    assert "conflicting_values" not in rules(text)
+    # the parts of a change amount are still the figure's (比上年增加…,其中:基本支出…)
+    text = BUDGET + "2021年一般公共预算财政拨款支出200万元,比2020年增加25万元,其中:基本支出180万元,比2020年增加39万元。"
+    assert [k for k in keys(text) if k[1] == "1800000"]
+
+
+def test_classes_short_of_their_total_beside_an_amount_whose_class_was_lost_are_a_note():
+    lost = "2021年一般公共预算财政拨款支出149.39万元,按功能分类:科学技术支出115.46万元、社会保障和就业支出15.04万元、卫生健康支出7.61万元、住房保障支出11.28万元。"
+    text = BUDGET + lost.replace("科学技术支出115.46万元", "5\n115.46万元")
+    sums = [f for f in extract(text).findings if f["rule"] == "sum_mismatch"]
+    assert [f["severity"] for f in sums] == ["info"]
+    assert "sum_mismatch" not in rules(BUDGET + lost)
+
+
+def test_a_change_after_an_amount_read_as_no_figure_is_not_the_figure_s_before():
+    text = (FINAL + "2021年度收支总计780万元。\n1.财政拨款收入728.88万元,为义务教育阶段公用经费。较2020年度决算数减少28.09万元,"
+            "减少0.0963%。")
+    f = fact(text, "total_revenue_expenditure", "7800000", 2021, "executed")
+    assert f["change"] is None and "change_rate_mismatch" not in rules(text)
+
+
+def test_a_change_opening_its_sentence_after_a_list_is_the_whole_s_when_it_fits_the_whole():
+    text = (BUDGET + "2021年“三公”经费预算为3328万元。其中,因公出国(境)费50万元,公务接待费478万元,公务用车购置及运行费2800万元。"
+            "比2020年减少830万元,下降20%。")
+    assert fact(text, "three_public.total", "33280000", 2021, "budgeted")["change"]["amount"] == "8300000"
+    assert "change_rate_mismatch" not in rules(text)
+
+
 def test_items_of_a_list_after_a_comparison_have_their_own_changes():
     text = (FINAL + "2021年“三公”经费支出决算为9.7万元，其中公务接待费支出决算2.1万元。"
             "2021年度“三公”经费支出决算数比2020年度减少0.3万元，降低3%，其中：公务接待费支出决算增加0.1万元，增长5%。")
@@ -297,6 +331,11 @@ def test_the_institution_fund_covering_a_deficit_is_no_carry_over():
     text = FINAL + "2021年总收入318.26万元,其中:财政拨款收入276.06万元,用事业基金弥补收支差额0万元,上年结转和结余2.32万元。"
     assert [k for k in keys(text) if k[0] == "revenue.prior_year_carryover"] == [
         ("revenue.prior_year_carryover", "23200", 2021, "executed")]
+
+
+def test_a_private_school_s_retirees_are_not_the_unit_s():
+    text = FINAL + "在职教师121人,民办退休教师1人,退休教师26人。"
+    assert [k for k in keys(text) if k[0] == "staffing.retired"] == [("staffing.retired", "26", 2021, "executed")]
 
 
 def test_counts_of_two_kinds_of_staff_are_no_conflict():
