@@ -239,6 +239,7 @@ def _pipe_cells(m: re.Match) -> list[Cell]:
 # a cell that is a number (1,234.56, -16.77, 100%): the table reader's test of a value too
 NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _SUBTOTAL_WORDS = ("合计", "小计")          # after a header word, they make it a parent over the columns after it
+_NONE_CELLS = frozenset({"-", "—", "－", "--", "——", "/"})       # a cell of no value
 _UNIT_LINE = re.compile(r"^[(（]?(?:金额)?单位[:：]")
 _SPACES = re.compile(r"[ \t\u3000]+")
 _EDGE = " \t\u3000|\r"
@@ -254,8 +255,8 @@ class _Line:
 
     @property
     def numeric(self) -> bool:
-        """A number, or an empty cell (a value left blank)."""
-        return not self.key or bool(NUMBER.match(self.key))
+        """A number, or an empty cell (a value left blank, or a dash standing for none)."""
+        return not self.key or self.key in _NONE_CELLS or bool(NUMBER.match(self.key))
 
 
 def line_tables(text: str, label_header: re.Pattern, value_header: re.Pattern, max_cell: int = 40,

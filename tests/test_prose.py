@@ -550,6 +550,16 @@ def test_rows_stacked_one_cell_per_line_are_read_as_rows():
     assert {f["statement"]["name"] for f in r.facts if f["statement"]["id"] != "prose"} == {"收入支出决算总表"}
 
 
+def test_a_table_one_cell_per_line_with_dashes_for_none_and_its_unit_in_a_header():
+    text = FINAL + ("2021年度全区“三公”经费决算情况\n经费项目 |\n2021年度支出 (万元) |\n支出减少情况(万元) |\n支出减少率 |\n"
+                    "因公出国(境)费 |\n0 |\n0 |\n0% |\n公务接待费 |\n71.53 |\n- |\n- |\n公务用车购置及运行维护费 |\n"
+                    "1857.23 |\n- |\n- |\n总“三公”经费支出 |\n1928.76 |\n- |\n- |\n")
+    found = keys(text)
+    for key in [("three_public.reception", "715300", 2021, "executed"), ("three_public.vehicle", "18572300", 2021, "executed"),
+                ("three_public.total", "19287600", 2021, "executed")]:
+        assert key in found, (key, sorted(found))
+
+
 def test_heading_lines_with_bars_are_no_stacked_table():
     text = FINAL + "2021年部门预算公开表 |\n2021年02月11日 |\n财政拨款收支总表 | ||||\n金额单位:万元 | ||||\n"
     assert all(len(row) == 1 or not any(row[1:]) for t in extract(text).document["tables"] for row in t["rows"])
