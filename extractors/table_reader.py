@@ -154,7 +154,8 @@ class TableReader:
         if table.source == "pipes" and _spans_lost(header_rows, grid[n_header:]):
             if _last_header_complete(header_rows, grid[n_header:]):
                 header_rows = header_rows[-1:]   # the collapsed rows above a complete one say nothing it needs
-            elif (expanded := _group_expanded(header_rows, grid[n_header:], self.rules["subtotal_labels"])) is None:
+            elif (expanded := _group_expanded(header_rows, grid[n_header:], self.rules["subtotal_labels"])
+                  or _last_group_expanded(header_rows, grid[n_header:])) is None:
                 return None      # not a grid that can be read: its text stays prose
         headers = list(table.implied) if table.implied else expanded or self._headers(header_rows)
         named, caption = self._caption_before(t_start)
@@ -419,10 +420,13 @@ class TableReader:
                 out.append(("rate", Amount(c.text, value, "%", "percent", Decimal(1), None, c.start, c.end), ref))
                 continue
             phase = self._phase(header)
-            if phase in seen_main or (cols["breakdown"].search(header) and seen_main):
+            # a phase's one column of each year (上年决算数 | 本年决算数: two years' figures); a second
+            # one of the same year is a part of the first
+            key = (phase, self._year(header))
+            if key in seen_main or (cols["breakdown"].search(header) and seen_main):
                 out.append((f"part:{header}", self._money(c, number), ref))
                 continue
-            seen_main.add(phase)
+            seen_main.add(key)
             out.append((f"main:{phase}", self._money(c, number), ref))
         return out
 
@@ -445,7 +449,12 @@ class TableReader:
 
     def _year(self, header: str) -> int | None:
         m = _YEAR.search(header)
-        return int(m.group(1)) if m else self.interp.info.fiscal_year
+        if m:
+            return int(m.group(1))
+        fiscal = self.interp.info.fiscal_year
+        if fiscal is not None and _PRIOR_YEAR_COLUMN.match(header):
+            return fiscal - 1            # 上年决算数 beside 本年决算数: the year before the document's
+        return fiscal
 
     # ------------------------------------------------------------ figures
     def _term(self, text: str):
@@ -630,6 +639,9 @@ _COLUMNS_ARE_TERMS = {"expenditure", "revenue", "basic", "three_public", "procur
 _CHANGE_LABEL = re.compile(r"^(?P<y>(?:19|20)\d{2})年?度?(?:比|较|与)(?P<c>(?:19|20)\d{2})年?度?(?:相比)?(?:增减|增长|变动)(?:率|幅度)?[%％]?$")
 
 
+_PRIOR_YEAR_COLUMN = re.compile(r"(?:上年|上年度|去年)(?:决算|预算|执行|实际)")
+
+
 def _change_row(row) -> tuple[int, int] | None:
     """(year, compared year) of a row named like 2016年比2015年增减%."""
     label = next((c for c in row if c.text), None)
@@ -689,6 +701,29 @@ def _group_expanded(header, body, subtotal_words: set[str]) -> list[str] | None:
     g = stems[0][1]
     leaves = ([upper[g]] if lower[0] in subtotal_words else []) + parts
     return upper[:g] + leaves + upper[g + 1:]
+
+
+def _last_group_expanded(header, body) -> list[str] | None:
+    """The leaf headers of a two-row header whose last upper cell spans the columns its empty cells
+    leave (项目 | 上年决算数 | 本年决算数 | 比上年增、减情况 | — over 增、减金额 | 增、减幅度): the lower row,
+    bunched at the left, is that cell's parts when it has as many cells as the cell spans and every
+    row of values fills exactly the leaves. Else None."""
+    rows = [r for r in header if _header_row(r)]
+    if len(rows) < 2:
+        return None
+    upper, lower = rows[-2], [c.text for c in rows[-1] if c.text]
+    filled = [c.col for c in upper if c.text]
+    if not filled or filled != list(range(len(filled))) or len(lower) < 2:
+        return None
+    spanned = len(upper) - len(filled) + 1          # the last filled cell and the empty ones after it
+    if len(lower) != spanned or [c.col for c in rows[-1] if c.text] != list(range(len(lower))):
+        return None
+    width = len(filled) - 1 + len(lower)
+    valued = [row for row in body[:5] if any(parse_number(c.text) is not None for c in row if c.text)]
+    if not valued or any([c.col for c in row if c.text] != list(range(width)) for row in valued):
+        return None
+    names = [c.text for c in upper if c.text]
+    return names[:-1] + [f"{names[-1]} {leaf}" for leaf in lower]
 
 
 def _shared_start(name: str, others: list[str]) -> str:

@@ -142,7 +142,8 @@ def pipe_tables(text: str) -> list[Table]:
     for row_start, row_end, cells in _pipe_rows(text):
         if not any(c.text for c in cells):
             continue                       # a line of bars only: no row
-        if current and text[last_end:row_start].strip("\r\n") != "" or (current and text.count("\n", last_end, row_start) > 1):
+        if current and (text[last_end:row_start].strip("\r\n") != "" or text.count("\n", last_end, row_start) > 1
+                        or _caption_row(cells)):
             tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start, last_end)))
             current = []
         if not current:
@@ -152,6 +153,13 @@ def pipe_tables(text: str) -> list[Table]:
     if current:
         tables.append(Table(len(tables), current, start, last_end, source=_pipe_source(text, start, last_end)))
     return tables
+
+
+def _caption_row(cells: list[Cell]) -> bool:
+    """A row whose one cell is a table's caption (施甸县2016年“三公”经费决算情况统计表 | ||||): the rows
+    above it (a page's 索引号 | 发布机构 lines) are not its table."""
+    filled = [c.text for c in cells if c.text]
+    return len(filled) == 1 and _CAPTION.search(filled[0]) is not None
 
 
 def _pipe_rows(text: str) -> list[tuple[int, int, list[Cell]]]:
@@ -239,6 +247,7 @@ def _pipe_cells(m: re.Match) -> list[Cell]:
 # a cell that is a number (1,234.56, -16.77, 100%): the table reader's test of a value too
 NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 _SUBTOTAL_WORDS = ("合计", "小计")          # after a header word, they make it a parent over the columns after it
+_CAPTION = re.compile(r"[^\d\s]{4,}表$")
 _NONE_CELLS = frozenset({"-", "—", "－", "--", "——", "/"})       # a cell of no value
 _UNIT_LINE = re.compile(r"^[(（]?(?:金额)?单位[:：]")
 _SPACES = re.compile(r"[ \t\u3000]+")

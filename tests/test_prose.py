@@ -560,6 +560,25 @@ def test_a_table_one_cell_per_line_with_dashes_for_none_and_its_unit_in_a_header
         assert key in found, (key, sorted(found))
 
 
+LAST_YEAR_BESIDE_THIS = """| 索引号 | 01525903-1-04 | 发布机构 | 某县财政局 |
+| 文号 | 浏览量 | 31 |
+某县2021年“三公”经费决算情况统计表 | ||||
+单位:万元 | ||||
+项目 | 上年决算数 | 本年决算数 | 比上年增、减情况 | |
+增、减金额 | 增、减幅度 | |||
+合计 | 291.47 | 270.86 | -20.61 | -7.07% |
+1.因公出国(境)费 | 13.06 | 10.20 | -2.86 | -21.9% |
+2.公务接待费 | 167.69 | 159.94 | -7.75 | -4.62% |
+"""
+
+
+def test_a_table_of_last_year_beside_this_year_under_a_page_s_metadata_rows():
+    found = keys(FINAL + LAST_YEAR_BESIDE_THIS)
+    for key in [("three_public.total", "2914700", 2020, "executed"), ("three_public.total", "2708600", 2021, "executed"),
+                ("three_public.reception", "1676900", 2020, "executed"), ("three_public.reception", "1599400", 2021, "executed")]:
+        assert key in found, (key, sorted(found))
+
+
 def test_heading_lines_with_bars_are_no_stacked_table():
     text = FINAL + "2021年部门预算公开表 |\n2021年02月11日 |\n财政拨款收支总表 | ||||\n金额单位:万元 | ||||\n"
     assert all(len(row) == 1 or not any(row[1:]) for t in extract(text).document["tables"] for row in t["rows"])
