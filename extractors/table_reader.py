@@ -415,6 +415,13 @@ class TableReader:
             if number is None or cols["row_number"].search(header):
                 continue
             ref = {"table": table.index, "row": r, "col": c.col, "page": table.page}
+            change_role = next((role for role in ("change_amount", "change_rate") if cols[role].search(header)), None)
+            if change_role is not None:
+                value = number / 100 if change_role == "change_rate" else number
+                out.append((change_role, Amount(c.text, value, "%" if change_role == "change_rate" else "CNY",
+                                                "percent" if change_role == "change_rate" else "money",
+                                                Decimal(1), None, c.start, c.end), ref))
+                continue
             if cols["rate"].search(header) and not cols["breakdown"].search(header):
                 value = number / 100
                 out.append(("rate", Amount(c.text, value, "%", "percent", Decimal(1), None, c.start, c.end), ref))
@@ -501,10 +508,34 @@ class TableReader:
                 if rate is not None and phase == "executed":
                     fig.completion = rate
                 out.append(fig)
+        self._column_change(out, amounts)
         if term == ("concept", total_concept) and kind in _COLUMNS_ARE_TERMS:
             self._kind_now = kind
             out += self._part_columns(label, amounts)
         return out
+
+    def _column_change(self, figures, amounts) -> None:
+        """The row's change columns (增、减金额 | 增、减幅度) are the change of its figure of the later
+        year against the earlier one, when the row gives the two years' figures of one phase."""
+        changed = {role: a for role, a, _ in amounts if role in ("change_amount", "change_rate")}
+        years = sorted({f.fiscal_year for f in figures if f.fiscal_year is not None})
+        if not changed or len(years) != 2 or len({f.phase for f in figures}) != 1:
+            return
+        later = next(f for f in figures if f.fiscal_year == years[1])
+        if later.change is not None:
+            return
+        from .changes import Change
+        signed = changed.get("change_amount") or changed.get("change_rate")
+        direction = "flat" if signed.value == 0 else "increase" if signed.value > 0 else "decrease"
+        amount, rate = changed.get("change_amount"), changed.get("change_rate")
+        scale = later.amount.scale if later.amount is not None else Decimal(1)
+        change = Change(amount=abs(amount.value) * scale if amount else None, rate=abs(rate.value) if rate else None,
+                        direction=direction, compared_year=years[0], compared_phase=later.phase,
+                        evidence=(min(a.start for a in changed.values()), max(a.end for a in changed.values())),
+                        rate_text=rate.text.lstrip("-−+") if rate else None, phase_stated=later.phase_stated)
+        if amount is not None:
+            change.amount_q = self._money(NCell(amount.text, amount.start, amount.end, 0), amount.value)
+        later.change = change
 
     def _names_grand_total(self, text: str) -> bool:
         """合计, 总计 or a grand-total term (收入总计): a row that totals the whole table."""

@@ -577,6 +577,12 @@ def test_a_table_of_last_year_beside_this_year_under_a_page_s_metadata_rows():
     for key in [("three_public.total", "2914700", 2020, "executed"), ("three_public.total", "2708600", 2021, "executed"),
                 ("three_public.reception", "1676900", 2020, "executed"), ("three_public.reception", "1599400", 2021, "executed")]:
         assert key in found, (key, sorted(found))
+    # the change columns are the change of this year's figure against last year's
+    change = found[("three_public.total", "2708600", 2021, "executed")]["change"]
+    assert (change["amount"], change["rate"], change["direction"], change["compared_year"]) == ("206100", "0.0707", "decrease", 2020)
+    assert found[("three_public.total", "2914700", 2020, "executed")]["change"] is None
+    assert "change_rate_mismatch" not in rules(FINAL + LAST_YEAR_BESIDE_THIS)
+    assert "change_rate_mismatch" in rules(FINAL + LAST_YEAR_BESIDE_THIS.replace("-7.07%", "-9.07%"))
 
 
 def test_heading_lines_with_bars_are_no_stacked_table():
