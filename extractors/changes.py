@@ -274,19 +274,21 @@ class ChangeClauses:
         comparison, each item of the list that names a term and a change verb has a change of its
         own, against the same year and phase."""
         opener = self.list_opener_any.search(self.text, m.end(), until)
+        own_comparisons = False
         if opener is None:
             nxt = self.list_opener_any.match(self.text, self._after_mark(until))
             if nxt is None:
                 return
             next_end = self._sentence_bounds(nxt.end())[1]
-            if self.compare.search(self.text, nxt.end(), next_end):
-                return
-            opener, until = nxt, next_end               # …增长4.8%。其中:…
+            opener, until = nxt, next_end               # …增长4.8%。其中:… (an item with a comparison
+            own_comparisons = True                      # of its own is that comparison's)
         items = [t for t in self.lex.find_terms(self.text[opener.end():until]) if t[2] == "concept"]
         for i, (a, b, _, concept) in enumerate(items):
             start, end = opener.end() + a, opener.end() + b
             verb_at = self.filler.match(self.text, end).end()
             item_end = opener.end() + items[i + 1][0] if i + 1 < len(items) else until
+            if own_comparisons and self.compare.search(self.text, start, item_end):
+                continue
             if not self.change_verb.match(self.text, verb_at):
                 self._unworded_item_change(m, change, concept, start, verb_at, item_end, subjects, starts, figures)
                 continue

@@ -177,6 +177,16 @@ def test_an_unworded_amount_that_is_not_the_difference_is_not_the_change():
     assert f["change"]["amount"] is None
 
 
+def test_items_after_a_comparison_s_sentence_have_their_changes_when_one_item_compares_itself():
+    text = (FINAL + "2021年“三公”经费支出决算为28.98万元,其中:公务用车购置及运行维护费支出决算为22.83万元,公务接待费支出决算为6.15万元。"
+            "2021年度“三公”经费支出决算数比上年减少22.02万元,下降43.18%。其中:因公出国(境)费支出决算减少0万元,与上年持平;"
+            "公务用车购置及运行维护费支出决算减少21.33万元,下降48.30%;公务接待费支出决算减少0.69万元,下降10%。")
+    found = keys(text)
+    vehicle = found[("three_public.vehicle", "228300", 2021, "executed")]["change"]
+    assert (vehicle["amount"], vehicle["rate"], vehicle["direction"]) == ("213300", "0.483", "decrease")
+    assert found[("three_public.reception", "61500", 2021, "executed")]["change"]["amount"] == "6900"
+
+
 def test_respective_changes_of_the_figures_of_the_sentence_before():
     text = FINAL + "2021年度收、支总计各是400.5,420.5万元。与2020年相比,收、支总计各减少100.5,80.5万元,各下降20%、16%。"
     found = [f for f in extract(text).facts if f["concept"] == "total_revenue_expenditure"]
