@@ -18,6 +18,7 @@ _PAREN_OPEN = re.compile(r"\s*\(\s*")
 _PAST_MARK = re.compile(r"[。!?;；\n]?\s*")
 _ITEM_END = re.compile(r"[;；]")
 _LIST_SEP = re.compile(r"[、,，]")
+_LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RATE_AFTER = re.compile(r"[,，]\s*(?P<verb>增长|增加|上升|下降|减少|降低)(?:了|幅度?为?|率为?)?")
 _CLAUSE_END = re.compile(r"[,，。;；]|$")
 _SCALED_NUMBER = re.compile(r"(?P<n>\d+(?:\.\d+)?)(?P<scale>万|亿)(?=[,，。;；]|$)")
@@ -478,11 +479,30 @@ class ChangeClauses:
         amount = self._base_amount(pos, end)
         if amount is None or amount.start in self.used:
             return None
+        amount = self._without_glued_year(amount, change, target)
         self.used.add(amount.start)
         from .interpret import Figure
         return Figure("fact", amount, amount.value, "CNY", m.start(), amount.end, change.compared_year,
                       change.compared_phase, target.concept, unit_inferred=amount.unit_inferred,
                       phase_stated=change.phase_stated, compared=True)
+
+    def _without_glued_year(self, amount: Amount, change: Change, target: Figure) -> Amount:
+        """与2019498.83万元相比 (年 left out): a figure compared with whose digits begin with the
+        compared year is the rest of them, when the target and the change prove it."""
+        year = str(change.compared_year or "")
+        if not year or not amount.text.startswith(year) or change.amount is None \
+                or change.direction not in ("increase", "decrease"):
+            return amount
+        prior = target.value - change.amount if change.direction == "increase" else target.value + change.amount
+        rest = amount.text[len(year):]
+        number = _LEADING_NUMBER.match(rest)
+        if number is None or abs(Decimal(number.group()) * amount.scale - prior) > amount.scale / 100:
+            return amount
+        start = amount.start + len(year)
+        fixed = Amount(rest, Decimal(number.group()) * amount.scale, amount.unit, amount.kind, amount.scale,
+                       amount.qualifier, start, amount.end, unit_inferred=amount.unit_inferred)
+        self.extra.append(fixed)
+        return fixed
 
     def _base_of_another(self, m: re.Match, change: Change, target: Figure) -> bool:
         """The clause states the figure compared with, under a name the target is not (相比2016年的

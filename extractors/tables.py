@@ -352,8 +352,11 @@ def _line_table(cells, i, label_header, value_header):
     while j < len(cells) and cells[j] is not None and (not cells[j].key or not cells[j].numeric):
         if cells[j].key:
             words.append(j)
+            if len(words) >= 4 and _blank_row_after(cells, j, len(words) - 2):
+                j += 1              # 合计 |⏎|⏎|⏎| under a header of three value columns: the first row
+                break
         j += 1
-    # words are the header and the first row's label; cells[j] is the first number
+    # words are the header and the first row's label; cells[j] is the first number (or blank value)
     if j >= len(cells) or cells[j] is None or len(words) < 3:
         return None
     header = [cells[n] for n in words[:-1]]
@@ -373,6 +376,17 @@ def _line_table(cells, i, label_header, value_header):
     if any(r is None for r in body):
         return None
     return header_rows + body, k
+
+
+def _blank_row_after(cells, j: int, values: int) -> bool:
+    """Whether the word at ``j`` is followed by exactly ``values`` blank cells and then the next
+    row's label (or the run's end): a row of a table whose values are all left blank."""
+    after = cells[j + 1:j + 2 + values]
+    blanks = after[:values]
+    if len(blanks) < values or any(c is None or c.key for c in blanks):
+        return False
+    nxt = after[values] if len(after) > values else None
+    return nxt is None or (bool(nxt.key) and not nxt.numeric)
 
 
 def _line_rows(cells, k, label_header, columns: int):

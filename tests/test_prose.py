@@ -164,6 +164,14 @@ def test_a_section_headed_by_a_concept_carries_it_to_its_sentences_of_a_year_and
     assert ("three_public.reception", "150000", 2015, "budgeted") not in keys(text.replace("二、公务接待费\n", ""))
 
 
+def test_a_compared_figure_glued_to_its_year_is_read_when_the_change_proves_it():
+    text = FINAL + "2021年度收、支总计424.71万元。与2020498.83万元相比,收、支总计各减少74.12万元,减少14.86%。"
+    assert ("total_revenue_expenditure", "4988300", 2020, "executed") in keys(text)
+    # digits the change does not prove stay one number
+    text = FINAL + "2021年度收、支总计424.71万元。与2020498.83万元相比,收、支总计各减少70万元,减少14.86%。"
+    assert ("total_revenue_expenditure", "4988300", 2020, "executed") not in keys(text)
+
+
 def test_of_two_comparisons_with_the_prior_year_the_figure_s_own_phase_is_its_change():
     f = fact(FINAL + "2021年“三公”经费决算数共计30万元,比上年预算数下降40%,比上年决算数下降25%。",
              "three_public.total", "300000", 2021, "executed")
@@ -559,6 +567,16 @@ def test_a_table_of_last_year_beside_this_year_under_a_page_s_metadata_rows():
     assert found[("three_public.total", "2914700", 2020, "executed")]["change"] is None
     assert "change_rate_mismatch" not in rules(FINAL + LAST_YEAR_BESIDE_THIS)
     assert "change_rate_mismatch" in rules(FINAL + LAST_YEAR_BESIDE_THIS.replace("-7.07%", "-9.07%"))
+
+
+def test_a_table_one_cell_per_line_whose_first_rows_are_blank():
+    text = BUDGET + ("一、“三公”经费预算财政拨款情况表\n|\n单位:万元 |\n|\n项目 |\n2021年预算数 |\n上年预算数 |\n增幅(%) |\n"
+                     "合计 |\n|\n|\n|\n因公出国(境)费 |\n|\n|\n|\n公务接待费 |\n11.52 |\n11.52 |\n0 |\n"
+                     "公务用车购置 |\n25 |\n0 |\n|\n")
+    found = keys(text)
+    for key in [("three_public.reception", "115200", 2021, "budgeted"), ("three_public.reception", "115200", 2020, "budgeted"),
+                ("three_public.vehicle_purchase", "250000", 2021, "budgeted"), ("three_public.vehicle_purchase", "0", 2020, "budgeted")]:
+        assert key in found, (key, sorted(found))
 
 
 def test_heading_lines_with_bars_are_no_stacked_table():
