@@ -534,16 +534,6 @@ def test_rows_stacked_one_cell_per_line_are_read_as_rows():
     assert {f["statement"]["name"] for f in r.facts if f["statement"]["id"] != "prose"} == {"收入支出决算总表"}
 
 
-def test_a_table_one_cell_per_line_with_dashes_for_none_and_its_unit_in_a_header():
-    text = FINAL + ("2021年度全区“三公”经费决算情况\n经费项目 |\n2021年度支出 (万元) |\n支出减少情况(万元) |\n支出减少率 |\n"
-                    "因公出国(境)费 |\n0 |\n0 |\n0% |\n公务接待费 |\n71.53 |\n- |\n- |\n公务用车购置及运行维护费 |\n"
-                    "1857.23 |\n- |\n- |\n总“三公”经费支出 |\n1928.76 |\n- |\n- |\n")
-    found = keys(text)
-    for key in [("three_public.reception", "715300", 2021, "executed"), ("three_public.vehicle", "18572300", 2021, "executed"),
-                ("three_public.total", "19287600", 2021, "executed")]:
-        assert key in found, (key, sorted(found))
-
-
 LAST_YEAR_BESIDE_THIS = """| 索引号 | 01525903-1-04 | 发布机构 | 某县财政局 |
 | 文号 | 浏览量 | 31 |
 某县2021年“三公”经费决算情况统计表 | ||||
@@ -569,13 +559,22 @@ def test_a_table_of_last_year_beside_this_year_under_a_page_s_metadata_rows():
     assert "change_rate_mismatch" in rules(FINAL + LAST_YEAR_BESIDE_THIS.replace("-7.07%", "-9.07%"))
 
 
-def test_a_table_one_cell_per_line_whose_first_rows_are_blank():
-    text = BUDGET + ("一、“三公”经费预算财政拨款情况表\n|\n单位:万元 |\n|\n项目 |\n2021年预算数 |\n上年预算数 |\n增幅(%) |\n"
-                     "合计 |\n|\n|\n|\n因公出国(境)费 |\n|\n|\n|\n公务接待费 |\n11.52 |\n11.52 |\n0 |\n"
-                     "公务用车购置 |\n25 |\n0 |\n|\n")
+@pytest.mark.parametrize("text,wanted", [
+    # dashes for no value, the label column 经费项目, a unit in the value columns' headers
+    (FINAL + "2021年度全区“三公”经费决算情况\n经费项目 |\n2021年度支出 (万元) |\n支出减少情况(万元) |\n支出减少率 |\n"
+     "因公出国(境)费 |\n0 |\n0 |\n0% |\n公务接待费 |\n71.53 |\n- |\n- |\n公务用车购置及运行维护费 |\n"
+     "1857.23 |\n- |\n- |\n总“三公”经费支出 |\n1928.76 |\n- |\n- |\n",
+     [("three_public.reception", "715300", 2021, "executed"), ("three_public.vehicle", "18572300", 2021, "executed"),
+      ("three_public.total", "19287600", 2021, "executed")]),
+    # the first rows' values all blank
+    (BUDGET + "一、“三公”经费预算财政拨款情况表\n|\n单位:万元 |\n|\n项目 |\n2021年预算数 |\n上年预算数 |\n增幅(%) |\n"
+     "合计 |\n|\n|\n|\n因公出国(境)费 |\n|\n|\n|\n公务接待费 |\n11.52 |\n11.52 |\n0 |\n公务用车购置 |\n25 |\n0 |\n|\n",
+     [("three_public.reception", "115200", 2021, "budgeted"), ("three_public.reception", "115200", 2020, "budgeted"),
+      ("three_public.vehicle_purchase", "250000", 2021, "budgeted"), ("three_public.vehicle_purchase", "0", 2020, "budgeted")]),
+])
+def test_more_tables_one_cell_per_line(text, wanted):
     found = keys(text)
-    for key in [("three_public.reception", "115200", 2021, "budgeted"), ("three_public.reception", "115200", 2020, "budgeted"),
-                ("three_public.vehicle_purchase", "250000", 2021, "budgeted"), ("three_public.vehicle_purchase", "0", 2020, "budgeted")]:
+    for key in wanted:
         assert key in found, (key, sorted(found))
 
 
