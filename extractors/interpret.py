@@ -208,7 +208,8 @@ class Interpreter(ChangeClauses):
         self.phase_word = re.compile(r"预算|决算|执行")
         self.executed_words = re.compile(alternation(ctx["phase_words"]["executed"]))
         self.list_opener_any = re.compile(alternation(ctx["list_openers"]))
-        self.line_marker = re.compile(r"\((类|款|项)\)")
+        # (类) / (款) / (项), also with the level's code printed in it: 社会保障和就业支出(208类)
+        self.line_marker = re.compile(r"\((?:\d{3,7})?(类|款|项)\)")
         self.adjusted_notes = [(re.compile(n["pattern"]), n["concepts"]) for n in ctx.get("adjusted_budget_notes", ())]
         self.row_number_words = table_rules()["columns"]["row_number"]     # 行次, 栏次
 

@@ -63,6 +63,13 @@ def test_line_item_chain_with_codes_and_standard_names():
     assert item["amount"] == "103100" and item["budget_completion_rate"] == "1.0841" and item["cofog"] == "10"
 
 
+def test_a_level_marker_with_its_code_printed_in_it():
+    r = extract("某单位2024年度单位决算\n1.社会保障和就业支出(208类)553.27万元:主要用于养老保险。\n"
+                "2.卫生健康支出(210类)5.81万元:主要用于医疗。")
+    assert [(i["level"], i["class"], i["amount"], i["function_code"]) for i in r.line_items] == [
+        ("class", "社会保障和就业支出", "5532700", "208"), ("class", "卫生健康支出", "58100", "210")]
+
+
 def test_unknown_name_gets_a_null_code_not_a_guess():
     r = extract("其他支出（类）其他支出（款）其他支出（项）：2021年决算数为6万元。")
     assert r.line_items[0]["function_code"] is None
