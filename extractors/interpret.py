@@ -70,6 +70,9 @@ _HEADING_STOP = re.compile(r"[ \t\u3000]*。")
 # a heading line: an outline mark, a concept, and nothing after it but 情况(说明) and a stop
 _OUTLINE_MARK = re.compile(r"[ \t\u3000]*[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．][ \t\u3000]*$")
 _UNSEEN = object()
+# a numbered list's entry at a line's start: 1.人大事务1087万元 / 3.政府办公厅(室)及相关机构事务18524万元
+# (found from the line break before it, which the scan skips to: the text's first line, its title, is not tried)
+_NUMBERED_NAME = re.compile(r"\n[ \t\u3000]*\d{1,2}[.、．][ \t\u3000]*(?P<name>[\u4e00-\u9fff()（）]{2,24}?)(?=\d)")
 _LINE_SPLIT_PARTS = frozenset({"expenditure.basic", "expenditure.project"})
 _MARK_ENDS = frozenset(")）、.． \t\u3000")
 _HEADING_TAIL = re.compile(r"(?:支出)?(?:情况)?(?:说明)?[ \t\u3000]*[。.]?[ \t\u3000]*")
@@ -253,6 +256,7 @@ class Interpreter(ChangeClauses):
             in_tables.update(range(norm.norm_pos(table.start), norm.norm_pos(table.end)))
         figures += self._line_items_from_markers()
         figures += self._facts_and_classes(terms, self._covered(figures) | in_tables)
+        figures += self._numbered_kinds(self._covered(figures) | in_tables)
         figures += self.joint
         figures.sort(key=lambda f: f.start)
         figures += self._carried_subject_facts(figures, in_tables)
@@ -952,6 +956,34 @@ class Interpreter(ChangeClauses):
         return fig
 
     # ------------------------------------------------------------------ line items
+    def _numbered_kinds(self, taken) -> list[Figure]:
+        """1.人大事务1087万元,较上年增支204万元: an entry of a numbered list that names a kind (款) of
+        the classification, and its amount, is that kind's line (its class the kind's own)."""
+        out = []
+        c = self.lex.classification
+        for m in _NUMBERED_NAME.finditer(self.text):
+            name_start, name_end = m.span("name")
+            if name_start in taken:
+                continue
+            name = m.group("name")
+            row = c.lookup("kind", name)
+            if row is None:
+                continue
+            amount, filler = self._bind(name_end, name_end, "CNY", self.line_filler)
+            if amount is None or amount.start in self.used or amount.start != name_end:
+                continue
+            cls = c.by_code.get(row.parent or "")
+            year, phase, stated = self._year_phase("", filler, name_start)
+            self.used.add(amount.start)
+            fig = Figure("line_item", amount, amount.value, "CNY", name_start, amount.end, year, phase,
+                         unit_inferred=amount.unit_inferred, phase_stated=stated,
+                         line={"level": "kind", "class": cls.name if cls else None,
+                               "kind": c.standard_name(row, name), "item": None, "function_code": row.code,
+                               "cofog": cls.cofog if cls else None, "code_source": "lexicon"})
+            self._attributes(fig, amount.end)
+            out.append(fig)
+        return out
+
     def _line_items_from_markers(self) -> list[Figure]:
         """类/款/项 chains: 一般公共服务（类）群众团体事务（款）行政运行（项）."""
         chains, current, last_end = [], [], -1

@@ -70,6 +70,15 @@ def test_a_level_marker_with_its_code_printed_in_it():
         ("class", "社会保障和就业支出", "5532700", "208"), ("class", "卫生健康支出", "58100", "210")]
 
 
+def test_a_numbered_entry_naming_a_kind_is_that_kind_s_line():
+    r = extract("某区2022年财政总决算说明\n其中:\n1.人大事务1087万元,较上年增支204万元,增长23.1%;\n"
+                "2.政协事务805万元,较上年增支187万元,增长30.3%;\n3.机关建设1000万元。")
+    assert [(i["level"], i["class"], i["kind"], i["amount"], i["function_code"]) for i in r.line_items] == [
+        ("kind", "一般公共服务支出", "人大事务", "10870000", "20101"),
+        ("kind", "一般公共服务支出", "政协事务", "8050000", "20102")]
+    assert r.line_items[0]["change"]["amount"] == "2040000"
+
+
 def test_unknown_name_gets_a_null_code_not_a_guess():
     r = extract("其他支出（类）其他支出（款）其他支出（项）：2021年决算数为6万元。")
     assert r.line_items[0]["function_code"] is None
