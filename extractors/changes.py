@@ -20,6 +20,7 @@ _ITEM_END = re.compile(r"[;；]")
 _LIST_SEP = re.compile(r"[、,，]")
 _LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RATE_AFTER = re.compile(r"[,，]\s*(?P<verb>增长|增加|上升|下降|减少|降低)(?:了|幅度?为?|率为?)?")
+_RATE_TOLERANCE = Decimal("0.005")       # a stated rate against the one its figures give
 _CLAUSE_END = re.compile(r"[,，。;；]|$")
 _SCALED_NUMBER = re.compile(r"(?P<n>\d+(?:\.\d+)?)(?P<scale>万|亿)(?=[,，。;；]|$)")
 
@@ -41,15 +42,20 @@ class Change:
     unsigned: bool = False            # a difference (差值为0.5万元) whose sign the two figures must give
 
 
+def _prior(value: Decimal, change: "Change") -> Decimal:
+    """The figure compared with, from ``value`` and a signed change's amount."""
+    return value - change.amount if change.direction == "increase" else value + change.amount
+
+
 def _change_fits(value: Decimal, change: "Change") -> bool | None:
     """Whether a change's amount and rate agree with ``value`` as the current figure (None when
     the change does not state both)."""
     if change.amount is None or change.rate is None or change.direction not in ("increase", "decrease"):
         return None
-    prior = value - change.amount if change.direction == "increase" else value + change.amount
+    prior = _prior(value, change)
     if prior <= 0:
         return False
-    return abs(change.amount / prior - change.rate) <= Decimal("0.005")
+    return abs(change.amount / prior - change.rate) <= _RATE_TOLERANCE
 
 
 def _complete(target, change: Change) -> None:
@@ -83,9 +89,8 @@ def _difference_not_base(change: Change, target, base) -> bool:
     verb left out): it is the difference."""
     if change.rate is None or change.direction not in ("increase", "decrease") or base.value <= 0:
         return False
-    tolerance = Decimal("0.005")
     as_base = abs(target.value - base.value) / base.value
-    if abs(as_base - change.rate) <= tolerance:
+    if abs(as_base - change.rate) <= _RATE_TOLERANCE:
         return False
     return _change_fits(target.value, Change(amount=base.value, rate=change.rate, direction=change.direction)) is True
 
@@ -308,15 +313,15 @@ class ChangeClauses:
         verb was left out states its change, not a figure, when that amount and the rate after it fit
         the concept's figure as its change. The amount read as a figure is then no figure."""
         q = self.qty_at.get(at)
-        rate_m = _RATE_AFTER.match(self.text, q.end) if q is not None and q.kind == "money" else None
-        rate = self.qty_at.get(rate_m.end()) if rate_m else None
+        verb = _RATE_AFTER.match(self.text, q.end) if q is not None and q.kind == "money" else None
+        rate = self.qty_at.get(verb.end()) if verb else None
         if rate is None or rate.kind != "percent" or rate.end > item_end:
             return
         target = self._same_concept_before(subjects, starts, m.start(), concept)
         if target is None or target.change is not None:
             return
-        own = Change(q.value, rate.value, self.verb_dir[rate_m.group("verb")], change.compared_year,
-                     change.compared_phase, evidence=(start, rate.end), amount_q=q, verb_start=rate_m.start("verb"),
+        own = Change(q.value, rate.value, self.verb_dir[verb.group("verb")], change.compared_year,
+                     change.compared_phase, evidence=(start, rate.end), amount_q=q, verb_start=verb.start("verb"),
                      phase_stated=change.phase_stated, rate_text=rate.text)
         if _change_fits(target.value, own) is not True:
             return
@@ -493,7 +498,7 @@ class ChangeClauses:
         if not year or not amount.text.startswith(year) or change.amount is None \
                 or change.direction not in ("increase", "decrease"):
             return amount
-        prior = target.value - change.amount if change.direction == "increase" else target.value + change.amount
+        prior = _prior(target.value, change)
         rest = amount.text[len(year):]
         number = _LEADING_NUMBER.match(rest)
         if number is None or abs(Decimal(number.group()) * amount.scale - prior) > amount.scale / 100:
@@ -514,7 +519,7 @@ class ChangeClauses:
         if number is None or self.qty_at.get(number.start()) is not None:
             return False
         stated = Decimal(number.group().replace(",", "")) * change.amount_q.scale
-        prior = target.value - change.amount if change.direction == "increase" else target.value + change.amount
+        prior = _prior(target.value, change)
         return abs(prior - stated) > max(abs(stated) * Decimal("0.01"), change.amount_q.scale / 100)
 
     def _skip_compare_words(self, pos: int, end: int) -> int | None:
@@ -534,11 +539,7 @@ class ChangeClauses:
         twin = self._next_money(m.end(), end + 40)
         if twin is None:
             return None
-        number = Decimal(m.group().replace(",", ""))
-        amount = Amount(m.group(), number * twin.scale, "CNY", "money", twin.scale, None, m.start(), m.end(),
-                        unit_inferred=True)
-        self.extra.append(amount)
-        return amount
+        return self._inferred(m, twin)
 
     def _next_money(self, pos: int, end: int) -> Amount | None:
         """The stated amount after ``pos`` in the clause: a bare 2.6 before 减少0.4万元 takes its unit."""

@@ -307,8 +307,7 @@ def sum_mismatches(index: FactIndex, labels: dict[str, str], unread=(), text: st
             if short and _amount_among_parts(finding, unread):
                 # the list goes on with amounts no concept holds (其他交通费用2846万元): the shortfall
                 # may be those parts, so it is a note, not an alarm
-                finding["severity"] = "info"
-                finding["message"] += "（所列组成部分之外，文中同一处还列有其他金额，差额可能即为这些部分。）"
+                _as_note(finding, "（所列组成部分之外，文中同一处还列有其他金额，差额可能即为这些部分。）")
             out.append(finding)
     return out
 
@@ -409,6 +408,12 @@ def _part_named_unread(finding: dict, missing: set[str], unread) -> bool:
     return False
 
 
+def _as_note(finding: dict, why: str) -> None:
+    """A finding that parts not read may explain: a note (info) that says so, not an alarm."""
+    finding["severity"] = "info"
+    finding["message"] += why
+
+
 def _amount_among_parts(finding: dict, unread) -> bool:
     """An amount that is no figure stands among the parts or right beside them (…公务用车运行维护费
     7922万元,其他交通工具购置144万元,其他交通费用2846万元; a class whose name the text lost before
@@ -457,8 +462,8 @@ def line_item_sums(items: list[dict], index: FactIndex, labels: dict[str, str], 
                     t["value"], to_str(got), [t["evidence"]] + [c["evidence"] for c in classes.values()],
                     inputs=(t, *classes.values()), check="classes_total")
                 if got < Decimal(t["value"]) and _amount_among_parts(finding, unread):
-                    finding["severity"] = "info"      # a class stands there that was not read
-                    finding["message"] += "（所列各类之外，文中同一处还列有其他金额，差额可能即为未读出的类。）"
+                    # a class stands there that was not read
+                    _as_note(finding, "（所列各类之外，文中同一处还列有其他金额，差额可能即为未读出的类。）")
                 out.append(finding)
         for parent_level, child_level in (("class", "kind"), ("class", "item"), ("kind", "item")):
             out.extend(_children_sum(rows, parent_level, child_level, year))

@@ -9,6 +9,7 @@ down. Change clauses are read by :mod:`extractors.changes`. All the words are da
 """
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -30,6 +31,12 @@ _CLAUSE_START = re.compile(r"[，,。;；:!?\n()]")
 # not the year a change compares with; the look-behind follows the digits so that the scan can
 # skip to each 1 or 2 instead of trying every position
 _YEAR_IN = re.compile(r"(20\d{2}|19\d{2})(?<![与比较同]\d{4})年")
+def _span_at(spans: list[tuple[int, int]], pos: int) -> tuple[int, int] | None:
+    """The span of ``spans`` (sorted by start) that ``pos`` falls in, the last one starting before it."""
+    k = bisect_right(spans, (pos, math.inf)) - 1
+    return spans[k] if k >= 0 and pos < spans[k][1] else None
+
+
 def _decimal_point(text: str, i: int) -> bool:
     return 0 < i < len(text) - 1 and (text[i - 1].isdigit() or text[i + 1].isdigit())
 
@@ -296,8 +303,7 @@ class Interpreter(ChangeClauses):
         return spans
 
     def _reason_around(self, pos: int) -> tuple[int, int] | None:
-        k = bisect_right(self.reason_spans, (pos, len(self.text))) - 1
-        return self.reason_spans[k] if k >= 0 and pos < self.reason_spans[k][1] else None
+        return _span_at(self.reason_spans, pos)
 
     def _sentence_year(self, pos: int, sent_start: int) -> int | None:
         """The last year stated in the sentence before ``pos``; a year inside a reason is the year of
@@ -738,13 +744,12 @@ class Interpreter(ChangeClauses):
         or one that the normalization joined (a heading line without a stop before the next line)."""
         if pos >= len(self.text) or self.text[pos] == "\n" or not pos or self.text[pos - 1] == "\n":
             return True
-        if self.norm is None or not pos:
+        if self.norm is None:
             return False
         return "\n" in self.norm.original[self.norm.orig(pos - 1) + 1:self.norm.orig(pos)]
 
     def _concept_section(self, pos: int) -> tuple[int, int] | None:
-        k = bisect_right(self.concept_sections, (pos, len(self.text))) - 1
-        return self.concept_sections[k] if k >= 0 and pos < self.concept_sections[k][1] else None
+        return _span_at(self.concept_sections, pos)
 
     def _heading_subjects(self, terms: list[tuple]) -> dict[int, str]:
         """Sentences that are a heading naming a concept alone ((二)公务接待费。): where the sentence
@@ -966,22 +971,12 @@ class Interpreter(ChangeClauses):
             if name_start in taken:
                 continue
             name = m.group("name")
-            row = c.lookup("kind", name)
-            if row is None:
+            if c.lookup("kind", name) is None:
                 continue
             amount, filler = self._bind(name_end, name_end, "CNY", self.line_filler)
             if amount is None or amount.start in self.used or amount.start != name_end:
                 continue
-            cls = c.by_code.get(row.parent or "")
-            year, phase, stated = self._year_phase("", filler, name_start)
-            self.used.add(amount.start)
-            fig = Figure("line_item", amount, amount.value, "CNY", name_start, amount.end, year, phase,
-                         unit_inferred=amount.unit_inferred, phase_stated=stated,
-                         line={"level": "kind", "class": cls.name if cls else None,
-                               "kind": c.standard_name(row, name), "item": None, "function_code": row.code,
-                               "cofog": cls.cofog if cls else None, "code_source": "lexicon"})
-            self._attributes(fig, amount.end)
-            out.append(fig)
+            out.append(self._line_figure(name_start, amount, filler, self._resolve(None, name, None, name_start)))
         return out
 
     def _line_items_from_markers(self) -> list[Figure]:
@@ -1024,10 +1019,14 @@ class Interpreter(ChangeClauses):
         amount, filler = self._bind(last_end, last_end, "CNY", self.line_filler)
         if amount is None:
             return None
-        year, phase, stated = self._year_phase("", filler, first_start)
+        return self._line_figure(first_start, amount, filler,
+                                 self._resolve(names["类"], names["款"], names["项"], first_start))
+
+    def _line_figure(self, start: int, amount: Amount, filler: str, line: dict) -> Figure:
+        """A prose line item from ``start`` to its amount, of the year and phase its words state."""
+        year, phase, stated = self._year_phase("", filler, start)
         self.used.add(amount.start)
-        line = self._resolve(names["类"], names["款"], names["项"], first_start)
-        fig = Figure("line_item", amount, amount.value, "CNY", first_start, amount.end, year, phase,
+        fig = Figure("line_item", amount, amount.value, "CNY", start, amount.end, year, phase,
                      unit_inferred=amount.unit_inferred, line=line, phase_stated=stated)
         self._attributes(fig, amount.end)
         return fig

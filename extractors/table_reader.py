@@ -415,16 +415,14 @@ class TableReader:
             if number is None or cols["row_number"].search(header):
                 continue
             ref = {"table": table.index, "row": r, "col": c.col, "page": table.page}
-            change_role = next((role for role in ("change_amount", "change_rate") if cols[role].search(header)), None)
-            if change_role is not None:
-                value = number / 100 if change_role == "change_rate" else number
-                out.append((change_role, Amount(c.text, value, "%" if change_role == "change_rate" else "CNY",
-                                                "percent" if change_role == "change_rate" else "money",
-                                                Decimal(1), None, c.start, c.end), ref))
+            if cols["change_amount"].search(header):
+                out.append(("change_amount", self._money(c, number), ref))
+                continue
+            if cols["change_rate"].search(header):
+                out.append(("change_rate", _percent(c, number), ref))
                 continue
             if cols["rate"].search(header) and not cols["breakdown"].search(header):
-                value = number / 100
-                out.append(("rate", Amount(c.text, value, "%", "percent", Decimal(1), None, c.start, c.end), ref))
+                out.append(("rate", _percent(c, number), ref))
                 continue
             phase = self._phase(header)
             # a phase's one column of each year (上年决算数 | 本年决算数: two years' figures); a second
@@ -528,14 +526,11 @@ class TableReader:
         signed = changed.get("change_amount") or changed.get("change_rate")
         direction = "flat" if signed.value == 0 else "increase" if signed.value > 0 else "decrease"
         amount, rate = changed.get("change_amount"), changed.get("change_rate")
-        scale = later.amount.scale if later.amount is not None else Decimal(1)
-        change = Change(amount=abs(amount.value) * scale if amount else None, rate=abs(rate.value) if rate else None,
-                        direction=direction, compared_year=years[0], compared_phase=later.phase,
-                        evidence=(min(a.start for a in changed.values()), max(a.end for a in changed.values())),
-                        rate_text=rate.text.lstrip("-−+") if rate else None, phase_stated=later.phase_stated)
-        if amount is not None:
-            change.amount_q = self._money(NCell(amount.text, amount.start, amount.end, 0), amount.value)
-        later.change = change
+        later.change = Change(amount=abs(amount.value) if amount else None, rate=abs(rate.value) if rate else None,
+                              direction=direction, compared_year=years[0], compared_phase=later.phase,
+                              evidence=(min(a.start for a in changed.values()), max(a.end for a in changed.values())),
+                              amount_q=amount, rate_text=rate.text.lstrip("-−+") if rate else None,
+                              phase_stated=later.phase_stated)
 
     def _names_grand_total(self, text: str) -> bool:
         """合计, 总计 or a grand-total term (收入总计): a row that totals the whole table."""
@@ -668,6 +663,11 @@ _COLUMNS_ARE_TERMS = {"expenditure", "revenue", "basic", "three_public", "procur
 
 
 _CHANGE_LABEL = re.compile(r"^(?P<y>(?:19|20)\d{2})年?度?(?:比|较|与)(?P<c>(?:19|20)\d{2})年?度?(?:相比)?(?:增减|增长|变动)(?:率|幅度)?[%％]?$")
+
+
+def _percent(c: NCell, number: Decimal) -> Amount:
+    """A rate cell (88.7 under 完成%): the fraction."""
+    return Amount(c.text, number / 100, "%", "percent", Decimal(1), None, c.start, c.end)
 
 
 _PRIOR_YEAR_COLUMN = re.compile(r"(?:上年|上年度|去年)(?:决算|预算|执行|实际)")

@@ -193,8 +193,6 @@ def _stacked_rows(text: str) -> list[tuple[int, int, list[Cell]]]:
 
 def _stacked_cells(text: str):
     """The lines that are one cell and its bars (only lines ending in a bar are tried)."""
-    if "|" not in text:
-        return
     pos = 0
     for line in text.split("\n"):
         end = pos + len(line)
@@ -215,15 +213,14 @@ def _stacked_run(lines: list[re.Match], cut: bool) -> list[tuple[int, int, list[
     for last in ends:
         cells = [Cell(m.group("cell"), m.start("cell"), m.end("cell")) for m in lines[first:last + 1]]
         tail = lines[last]
-        pos = tail.start("tail") + 1
-        for _ in range(max(0, tail.group("tail").count("|") - 1)):
-            bar = tail.group().index("|", pos - tail.start())
-            cells.append(Cell("", tail.start() + bar, tail.start() + bar))
-            pos = tail.start() + bar + 1
+        # the row's empty cells: one at each bar after the last cell's own
+        bars = [tail.start("tail") + i for i, ch in enumerate(tail.group("tail")) if ch == "|"][1:]
+        cells += [Cell("", at, at) for at in bars]
         rows.append((lines[first].start(), tail.end(), cells))
         first = last + 1
     valued = [r for r in rows if len(r[2]) >= 3 and any(NUMBER.match(c.text) for c in r[2][1:])]
     return rows if len(valued) >= 2 else []        # rows of labels and values, not a page's heading lines
+
 
 def _pipe_source(text: str, start: int, end: int) -> str:
     """``text`` for | a | b | rows (our own rendering, or a table written so), ``pipes`` when a
